@@ -1,0 +1,97 @@
+import type { DependencyCondition, UpdateOrder } from "../spec/types.js";
+
+/** Why an operation is in the plan; printed by `deploy --dry-run`. */
+export type Cause =
+  | "not found"
+  | "config hash diverged"
+  | "scale up"
+  | "scale down"
+  | "orphaned"
+  | "not running"
+  | "duplicate slot"
+  | "interrupted update"
+  | "image missing"
+  | "dependency"
+  | "update delay"
+  | "removed by rm";
+
+interface OpBase {
+  /** Unique, stable id, e.g. `container:web.3:create`; used in `after` edges. */
+  readonly id: string;
+  /** Ids of operations that must succeed before this one starts. */
+  readonly after: readonly string[];
+  readonly cause: Cause;
+  /** The service the operation belongs to, if any (for grouping in UIs and failure scope). */
+  readonly service?: string;
+}
+
+/**
+ * One step of a plan. Each is one engine call or one small fixed sequence of calls the
+ * executor performs without deciding anything (replace = create, stop/start, monitor, swap).
+ */
+export type Operation = OpBase &
+  (
+    | { readonly kind: "pull-image"; readonly image: string }
+    | { readonly kind: "create-network"; readonly network: string; readonly name: string }
+    | { readonly kind: "remove-network"; readonly name: string; readonly networkId: string }
+    | { readonly kind: "create-volume"; readonly volume: string; readonly name: string }
+    | { readonly kind: "remove-volume"; readonly name: string }
+    | {
+        /** Create and start replica `slot` of `service` under `name`. */
+        readonly kind: "create-container";
+        readonly service: string;
+        readonly slot: number;
+        readonly name: string;
+      }
+    | {
+        readonly kind: "start-container";
+        readonly service: string;
+        readonly slot: number;
+        readonly name: string;
+        readonly containerId: string;
+      }
+    | {
+        /** Stop (when running) and remove. */
+        readonly kind: "remove-container";
+        readonly name: string;
+        readonly containerId: string;
+        readonly slot?: number;
+      }
+    | {
+        readonly kind: "rename-container";
+        readonly containerId: string;
+        readonly from: string;
+        readonly to: string;
+      }
+    | {
+        /**
+         * Rolling-update step: replace the running replica `containerId` of `slot` with one
+         * built from the current spec, in `order`; the executor applies the service's
+         * update_config failure_action and monitor when the new replica does not come up.
+         */
+        readonly kind: "replace-container";
+        readonly service: string;
+        readonly slot: number;
+        readonly name: string;
+        readonly containerId: string;
+        readonly order: UpdateOrder;
+      }
+    | {
+        /** Readiness gate: `service` reaches `condition` (a dependency or an update batch). */
+        readonly kind: "wait-ready";
+        readonly service: string;
+        readonly condition: DependencyCondition;
+      }
+    | { readonly kind: "delay"; readonly ms: number }
+  );
+
+export type OperationKind = Operation["kind"];
+
+/** A plan: operations forming a DAG through `after`, plus what deserves a warning. */
+export interface Plan {
+  readonly stack: string;
+  /** Topologically sorted: every op comes after all ops it names in `after`. */
+  readonly operations: readonly Operation[];
+  /** Notes for the user (orphans kept without --prune, etc.). */
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,43 @@
+import type { Operation, Plan } from "../plan/operation.js";
+
+/**
+ * What the core reports while it works. Sinks (Ink, plain lines, JSON lines, quiet) turn
+ * these into output; the core never writes to the terminal itself.
+ */
+export type ProgressEvent =
+  | { readonly type: "info"; readonly message: string }
+  | { readonly type: "warning"; readonly message: string }
+  | { readonly type: "plan"; readonly plan: Plan }
+  | { readonly type: "op-start"; readonly op: Operation }
+  | { readonly type: "op-done"; readonly op: Operation; readonly ms: number }
+  | { readonly type: "op-failed"; readonly op: Operation; readonly error: string; readonly logs?: readonly string[] }
+  | { readonly type: "op-skipped"; readonly op: Operation; readonly reason: string }
+  | {
+      readonly type: "pull-progress";
+      readonly image: string;
+      readonly status: string;
+      readonly currentBytes?: number;
+      readonly totalBytes?: number;
+    }
+  | { readonly type: "waiting"; readonly target: string; readonly what: string }
+  | {
+      readonly type: "summary";
+      readonly ok: boolean;
+      readonly done: number;
+      readonly failed: number;
+      readonly skipped: number;
+      readonly ms: number;
+    };
+
+/** Receives progress events; implementations must not throw. */
+export interface ProgressSink {
+  emit(event: ProgressEvent): void;
+  /** Flush and release the terminal. */
+  close(): Promise<void>;
+}
+
+/** A sink that drops everything (`--progress quiet`, tests). */
+export const nullSink: ProgressSink = {
+  emit() {},
+  async close() {},
+};
