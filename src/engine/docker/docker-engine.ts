@@ -1,0 +1,553 @@
+import Dockerode from "dockerode";
+import pLimit from "p-limit";
+import { EngineError } from "../errors.js";
+import { stackFilter, LABELS } from "../labels.js";
+import type {
+  ContainerRequest,
+  Engine,
+  EngineEvent,
+  EngineInfo,
+  LogLine,
+  PullProgress,
+  StackSummary,
+} from "../engine.js";
+import type { ObservedContainer, ObservedState } from "../../plan/observed-state.js";
+import type { NetworkSpec, VolumeSpec } from "../../spec/types.js";
+import { isEngineErrorKind, toEngineError, engineMessage } from "./classify-error.js";
+import { loadDockerOptions, resolveEngineAddress } from "./connection.js";
+import type { DockerEnv } from "./connection.js";
+import { containerCreatePlan } from "./container-config.js";
+import { networkCreateBody, volumeCreateBody } from "./network-config.js";
+import {
+  summariseStacks,
+  toObservedContainer,
+  toObservedNetwork,
+  toObservedVolume,
+} from "./observe.js";
+import type {
+  ContainerInspectItem,
+  ContainerListItem,
+  NetworkListItem,
+  VolumeListItem,
+} from "./observe.js";
+import { decodeLogStream, splitTimestamp } from "./logs.js";
+import { parseJsonLines, toStackEvent } from "./events.js";
+import type { RawEngineEvent } from "./events.js";
+import { STACK_VERSION } from "./stack-version.js";
+
+/** How many inspect/image calls observation runs at once. */
+const OBSERVE_CONCURRENCY = 16;
+
+/** Options for {@link DockerEngine}. */
+export interface DockerEngineOptions {
+  /** Address for messages, e.g. `unix:///var/run/docker.sock`. */
+  readonly address: string;
+  /** Transport options for dockerode (socket path or host/port/TLS). */
+  readonly dockerOptions: Dockerode.DockerOptions;
+  /** Written into the `stack.version` label; defaults to this package's version. */
+  readonly stackVersion?: string;
+}
+
+interface PullMessage {
+  readonly id?: string;
+  readonly status?: string;
+  readonly progressDetail?: { readonly current?: number; readonly total?: number };
+  readonly error?: string;
+  readonly errorDetail?: { readonly message?: string };
+}
+
+function isReadable(
+  value: unknown,
+): value is NodeJS.ReadableStream & AsyncIterable<Buffer | string> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Destroys `stream` (ending its iteration) when `signal` aborts; returns the unsubscribe. */
+function destroyOnAbort(
+  stream: NodeJS.ReadableStream,
+  signal: AbortSignal | undefined,
+): () => void {
+  if (signal === undefined) return () => {};
+  const destroy = (): void => {
+    (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+  };
+  if (signal.aborted) destroy();
+  signal.addEventListener("abort", destroy, { once: true });
+  return () => signal.removeEventListener("abort", destroy);
+}
+
+/**
+ * The Docker engine driver: manages a stack as plain containers, networks and volumes
+ * found by label. Every method throws `EngineError` only, classified by `toEngineError`.
+ * Engine behaviour relied on (checked on dockerd 20.10, API 1.41): start of a running and
+ * stop of a stopped container answer 304; stop/remove of a missing container 404; a network
+ * create with a taken name 409 (with CheckDuplicate); a volume create with a taken name 201
+ * returning the existing volume unchanged.
+ */
+export class DockerEngine implements Engine {
+  readonly driver = "docker" as const;
+  readonly address: string;
+  private readonly docker: Dockerode;
+  private readonly stackVersion: string;
+  private apiVersion: Promise<string> | undefined;
+
+  constructor(options: DockerEngineOptions) {
+    this.address = options.address;
+    this.docker = new Dockerode(options.dockerOptions);
+    this.stackVersion = options.stackVersion ?? STACK_VERSION;
+  }
+
+  /**
+   * A driver for the engine `env` names (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH);
+   * connects lazily, so an unreachable engine fails on the first call, as `unavailable`.
+   */
+  static fromEnv(env: DockerEnv, stackVersion?: string): DockerEngine {
+    const resolved = resolveEngineAddress(env);
+    return new DockerEngine({
+      address: resolved.address,
+      dockerOptions: loadDockerOptions(resolved),
+      ...(stackVersion !== undefined ? { stackVersion } : {}),
+    });
+  }
+
+  private fail(err: unknown, context: string): EngineError {
+    return toEngineError(err, context, this.address);
+  }
+
+  private async call<T>(context: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.fail(err, context);
+    }
+  }
+
+  /** The engine's API version (cached); StartInterval and similar depend on it. */
+  private engineApiVersion(): Promise<string> {
+    this.apiVersion ??= this.call("read engine version", () => this.docker.version()).then(
+      (v) => v.ApiVersion,
+      (err: unknown) => {
+        this.apiVersion = undefined;
+        throw err;
+      },
+    );
+    return this.apiVersion;
+  }
+
+  async ping(): Promise<EngineInfo> {
+    const [version, info] = await Promise.all([
+      this.call("read engine version", () => this.docker.version()),
+      this.call(
+        "read engine info",
+        () => this.docker.info() as Promise<{ Swarm?: { ControlAvailable?: boolean } }>,
+      ),
+    ]);
+    return {
+      address: this.address,
+      serverVersion: version.Version,
+      apiVersion: version.ApiVersion,
+      swarmManager: info.Swarm?.ControlAvailable === true,
+    };
+  }
+
+  async observe(
+    stack: string,
+    want?: {
+      readonly images?: readonly string[];
+      readonly externalNetworks?: readonly string[];
+      readonly externalVolumes?: readonly string[];
+    },
+  ): Promise<ObservedState> {
+    const filters = { label: [stackFilter(stack)] };
+    const context = `observe stack ${stack}`;
+    const [list, networks, volumes] = await Promise.all([
+      this.call(
+        context,
+        () => this.docker.listContainers({ all: true, filters }) as Promise<ContainerListItem[]>,
+      ),
+      this.call(context, () => this.docker.listNetworks({ filters }) as Promise<NetworkListItem[]>),
+      this.call(
+        context,
+        async () =>
+          ((await this.docker.listVolumes({ filters })).Volumes ?? []) as VolumeListItem[],
+      ),
+    ]);
+    const limit = pLimit(OBSERVE_CONCURRENCY);
+    // The list endpoint lacks health, restart count, exit code, error and start time: inspect
+    // each container. One removed between list and inspect (404) is simply gone.
+    const inspected = await Promise.all(
+      list.map((item) =>
+        limit(async () => {
+          const inspect = await this.inspectRaw(item.Id, context);
+          return inspect === undefined ? undefined : toObservedContainer(item, inspect);
+        }),
+      ),
+    );
+    const exists = (what: string, fn: () => Promise<unknown>) =>
+      limit(async () => {
+        try {
+          await fn();
+          return true;
+        } catch (err) {
+          const e = this.fail(err, `${context}: look up ${what}`);
+          if (e.kind === "not-found") return false;
+          throw e;
+        }
+      });
+    const present = async (
+      names: readonly string[] | undefined,
+      what: string,
+      fn: (n: string) => Promise<unknown>,
+    ) => {
+      const unique = [...new Set(names ?? [])].sort();
+      const found = await Promise.all(unique.map((n) => exists(`${what} ${n}`, () => fn(n))));
+      return unique.filter((_, i) => found[i]);
+    };
+    const [presentImages, externalNetworks, externalVolumes] = await Promise.all([
+      present(want?.images, "image", (n) => this.docker.getImage(n).inspect()),
+      present(want?.externalNetworks, "network", (n) => this.docker.getNetwork(n).inspect()),
+      present(want?.externalVolumes, "volume", (n) => this.docker.getVolume(n).inspect()),
+    ]);
+    return {
+      stack,
+      containers: inspected.filter((c): c is ObservedContainer => c !== undefined),
+      networks: networks.map(toObservedNetwork),
+      volumes: volumes.map(toObservedVolume),
+      presentImages,
+      externalNetworks,
+      externalVolumes,
+    };
+  }
+
+  async listStacks(): Promise<readonly StackSummary[]> {
+    const filters = { label: [LABELS.stack] };
+    const context = "list stacks";
+    const [containers, networks, volumes] = await Promise.all([
+      this.call(
+        context,
+        () => this.docker.listContainers({ all: true, filters }) as Promise<ContainerListItem[]>,
+      ),
+      this.call(context, () => this.docker.listNetworks({ filters }) as Promise<NetworkListItem[]>),
+      this.call(
+        context,
+        async () =>
+          ((await this.docker.listVolumes({ filters })).Volumes ?? []) as VolumeListItem[],
+      ),
+    ]);
+    return summariseStacks(containers, networks, volumes);
+  }
+
+  async pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    const context = `pull image ${image}`;
+    const layers = new Map<string, { current: number; total: number }>();
+    const report = (message: PullMessage): void => {
+      if (onProgress === undefined || message.status === undefined) return;
+      const detail = message.progressDetail;
+      if (message.id !== undefined && detail?.total !== undefined && detail.total > 0) {
+        layers.set(message.id, { current: detail.current ?? 0, total: detail.total });
+      }
+      let current = 0;
+      let total = 0;
+      for (const l of layers.values()) {
+        current += l.current;
+        total += l.total;
+      }
+      onProgress(
+        total > 0
+          ? { image, status: message.status, currentBytes: current, totalBytes: total }
+          : { image, status: message.status },
+      );
+    };
+    let failure: string | undefined;
+    try {
+      const stream = await this.docker.pull(image);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null) => (err ? reject(err) : resolve()),
+          (message: PullMessage) => {
+            // A failed pull still answers 200; the failure arrives as an `error` message.
+            if (message.error !== undefined)
+              failure ??= message.errorDetail?.message ?? message.error;
+            else report(message);
+          },
+        );
+      });
+    } catch (err) {
+      throw pullError(
+        image,
+        engineMessage(err) ?? (err instanceof Error ? err.message : String(err)),
+        this.fail(err, context),
+      );
+    }
+    if (failure !== undefined) throw pullError(image, failure, undefined);
+  }
+
+  async createNetwork(stack: string, network: NetworkSpec, configHash: string): Promise<void> {
+    const body = networkCreateBody(stack, network, configHash, this.stackVersion);
+    const context = `create network ${network.name}`;
+    try {
+      await this.docker.createNetwork(body);
+    } catch (err) {
+      const e = this.fail(err, context);
+      if (e.kind !== "conflict") throw e;
+      // Left by an interrupted run of this stack: fine. Anything else holding the name is not ours.
+      const existing = await this.call(
+        context,
+        () => this.docker.getNetwork(network.name).inspect() as Promise<NetworkListItem>,
+      );
+      const labels = existing.Labels ?? {};
+      if (labels[LABELS.stack] !== stack || labels[LABELS.network] !== network.key) {
+        throw new EngineError(
+          "conflict",
+          `${context}: a network named ${network.name} already exists and does not belong to stack ${stack}; remove it or declare it external`,
+          { statusCode: 409, cause: err },
+        );
+      }
+    }
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    await this.ignoring(["not-found"], `remove network ${idOrName}`, () =>
+      this.docker.getNetwork(idOrName).remove(),
+    );
+  }
+
+  async createVolume(stack: string, volume: VolumeSpec): Promise<void> {
+    const context = `create volume ${volume.name}`;
+    const body = volumeCreateBody(stack, volume, this.stackVersion);
+    // The engine answers 201 with the existing volume when the name is taken (labels unchanged).
+    await this.call(context, () => this.docker.createVolume(body));
+    const existing = await this.call(
+      context,
+      () => this.docker.getVolume(volume.name).inspect() as Promise<VolumeListItem>,
+    );
+    const labels = existing.Labels ?? {};
+    if (labels[LABELS.stack] !== stack || labels[LABELS.volume] !== volume.key) {
+      throw new EngineError(
+        "conflict",
+        `${context}: a volume named ${volume.name} already exists and does not belong to stack ${stack}; declare it external to use it`,
+        { statusCode: 409 },
+      );
+    }
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.ignoring(["not-found"], `remove volume ${name}`, () =>
+      this.docker.getVolume(name).remove(),
+    );
+  }
+
+  async createContainer(request: ContainerRequest): Promise<string> {
+    const apiVersion = await this.engineApiVersion();
+    const plan = containerCreatePlan({ ...request, stackVersion: this.stackVersion, apiVersion });
+    const context = `create container ${plan.name}`;
+    const container = await this.call(context, () =>
+      this.docker.createContainer({
+        name: plan.name,
+        ...plan.body,
+      } as Dockerode.ContainerCreateOptions),
+    );
+    // API < 1.44 takes one network at create; the others are connected before start so the
+    // process never runs without them.
+    try {
+      for (const { network, endpoint } of plan.connectAfterCreate) {
+        await this.call(`${context}: connect network ${network}`, () =>
+          this.docker.getNetwork(network).connect({
+            Container: container.id,
+            EndpointConfig: endpoint as Dockerode.EndpointSettings,
+          }),
+        );
+      }
+    } catch (err) {
+      // Do not leave a half-wired container holding the name.
+      await this.removeContainer(container.id).catch(() => undefined);
+      throw err;
+    }
+    return container.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.ignoring(["not-modified"], `start container ${id}`, () =>
+      this.docker.getContainer(id).start(),
+    );
+  }
+
+  async stopContainer(id: string, timeoutMs?: number): Promise<void> {
+    const options = timeoutMs === undefined ? {} : { t: Math.ceil(timeoutMs / 1000) };
+    await this.ignoring(["not-modified", "not-found"], `stop container ${id}`, () =>
+      this.docker.getContainer(id).stop(options),
+    );
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const context = `remove container ${id}`;
+    try {
+      // v: anonymous volumes go with the container; named volumes are never removed by this.
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const e = this.fail(err, context);
+      if (e.kind === "not-found") return;
+      // "removal of container ... is already in progress": it is going away, as asked.
+      if (e.kind === "conflict" && /already in progress/i.test(e.message)) return;
+      throw e;
+    }
+  }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    await this.call(`rename container ${id} to ${name}`, () =>
+      this.docker.getContainer(id).rename({ name }),
+    );
+  }
+
+  async inspectContainer(id: string): Promise<ObservedContainer | undefined> {
+    const inspect = await this.inspectRaw(id, `inspect container ${id}`);
+    if (inspect === undefined) return undefined;
+    // Not a replica (no stack.service label) still exists: report it with an empty service.
+    return toObservedContainer({ Id: inspect.Id }, inspect, { requireService: false });
+  }
+
+  async *logs(
+    id: string,
+    options: { readonly tail?: number; readonly follow?: boolean; readonly signal?: AbortSignal },
+  ): AsyncIterable<LogLine> {
+    const context = `read logs of container ${id}`;
+    const inspect = await this.inspectRaw(id, context);
+    if (inspect === undefined)
+      throw new EngineError("not-found", `${context}: no such container`, { statusCode: 404 });
+    const name = (inspect.Name ?? id).replace(/^\//, "");
+    const tty = inspect.Config?.Tty === true;
+    // No `tail` means all lines (the engine's default).
+    const base = {
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      ...(options.tail !== undefined ? { tail: options.tail } : {}),
+    };
+    const raw: unknown = await this.call<unknown>(context, () =>
+      options.follow === true
+        ? this.docker.getContainer(id).logs({ ...base, follow: true })
+        : this.docker.getContainer(id).logs({ ...base, follow: false }),
+    );
+    const source: AsyncIterable<Buffer | string> = isReadable(raw)
+      ? raw
+      : (async function* () {
+          yield Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+        })();
+    const unsubscribe = isReadable(raw) ? destroyOnAbort(raw, options.signal) : () => {};
+    try {
+      for await (const { stream, line } of decodeLogStream(source, tty)) {
+        if (options.signal?.aborted === true) return;
+        const { time, text } = splitTimestamp(line);
+        yield time === undefined
+          ? { container: name, stream, text }
+          : { container: name, stream, text, time };
+      }
+    } catch (err) {
+      if (options.signal?.aborted === true) return;
+      throw this.fail(err, context);
+    } finally {
+      unsubscribe();
+      if (isReadable(raw)) (raw as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
+  }
+
+  async *events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent> {
+    const context = `watch engine events for stack ${stack}`;
+    if (signal.aborted) return;
+    // Label filters would drop network and volume events (they carry no labels): filter
+    // by type here and by stack in toStackEvent.
+    const stream = await this.call(context, () =>
+      this.docker.getEvents({ filters: { type: ["container", "network", "volume"] } }),
+    );
+    const unsubscribe = destroyOnAbort(stream, signal);
+    try {
+      for await (const raw of parseJsonLines(stream as AsyncIterable<Buffer | string>)) {
+        if (signal.aborted) return;
+        const event = toStackEvent(raw as RawEngineEvent, stack);
+        if (event !== undefined) yield event;
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      throw this.fail(err, context);
+    } finally {
+      unsubscribe();
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
+    if (!signal.aborted) {
+      throw new EngineError(
+        "unavailable",
+        `${context}: the engine at ${this.address} closed the event stream`,
+      );
+    }
+  }
+
+  /** Inspect, with 404 as undefined. */
+  private async inspectRaw(id: string, context: string): Promise<ContainerInspectItem | undefined> {
+    try {
+      return (await this.docker.getContainer(id).inspect()) as ContainerInspectItem;
+    } catch (err) {
+      const e = this.fail(err, context);
+      if (e.kind === "not-found") return undefined;
+      throw e;
+    }
+  }
+
+  private async ignoring(
+    kinds: readonly EngineError["kind"][],
+    context: string,
+    fn: () => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      const e = this.fail(err, context);
+      if (isEngineErrorKind(e, ...kinds)) return;
+      throw e;
+    }
+  }
+}
+
+/**
+ * A pull failure naming the image: registry refusals (denied, unknown repository or tag) are
+ * `not-found` and not retried; anything else (registry unreachable, engine error) keeps the
+ * classification of `classified`, or `server` (retryable) when the failure came in-stream.
+ */
+function pullError(
+  image: string,
+  detail: string,
+  classified: EngineError | undefined,
+): EngineError {
+  if (classified?.kind === "unavailable") return classified;
+  const options =
+    classified?.statusCode !== undefined
+      ? { statusCode: classified.statusCode, cause: classified }
+      : {};
+  if (
+    /pull access denied|manifest unknown|not found|repository does not exist|unauthorized|denied/i.test(
+      detail,
+    )
+  ) {
+    return new EngineError(
+      "not-found",
+      `cannot pull image ${image}: ${detail} (check the image name and tag, and log in with docker login if the registry is private)`,
+      options,
+    );
+  }
+  if (
+    /dial tcp|no such host|i\/o timeout|TLS handshake|connection refused|network is unreachable/i.test(
+      detail,
+    )
+  ) {
+    return new EngineError(
+      "server",
+      `cannot pull image ${image}: the registry cannot be reached (${detail})`,
+      options,
+    );
+  }
+  return new EngineError(
+    classified?.kind ?? "server",
+    `cannot pull image ${image}: ${detail}`,
+    options,
+  );
+}
