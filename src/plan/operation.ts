@@ -94,4 +94,10 @@ export interface Plan {
   readonly operations: readonly Operation[];
   /** Notes for the user (orphans kept without --prune, etc.). */
   readonly warnings: readonly string[];
+  /**
+   * Conditions that make the plan impossible to apply (an external network or volume that
+   * does not exist, an unknown service asked for); absent when there are none. The CLI
+   * refuses to apply a plan with blockers and reports them as errors; `--dry-run` prints them.
+   */
+  readonly blockers?: readonly string[];
 }
