@@ -1,0 +1,249 @@
+/**
+ * Which compose keys `stack` acts on, and which it accepts without acting on them yet.
+ *
+ * The schema (schemas/stack.schema.json) knows every key of the compose specification, so
+ * real-world files load. Keys listed here as ignored are valid but have no effect; every
+ * deploy names them in one warning per service (or network, secret, ...), so nothing is
+ * silently dropped. When a key starts being implemented, move it from the ignored list to
+ * the acted list: test/unit/spec/schema.test.ts checks that both lists together cover the
+ * schema exactly.
+ *
+ * Patterns are dotted paths relative to the owner (a service, a network, ...): `*` stands
+ * for any mapping key (`networks.*.priority`), a `[]` suffix for every item of a list
+ * (`ports[].name`).
+ */
+
+import type { DocPath } from "./document.js";
+
+/**
+ * Service keys `stack` acts on. Sub-keys of these that are not acted on are listed in
+ * IGNORED_SERVICE_KEYS. The legacy service-level resource keys are acted on as aliases of
+ * their deploy forms (the normaliser uses them only when `deploy:` leaves the value unset):
+ * `mem_limit` -> deploy.resources.limits.memory, `cpus` -> limits.cpus, `pids_limit` ->
+ * limits.pids, `mem_reservation` -> reservations.memory, `scale` -> deploy.replicas.
+ */
+export const ACTED_SERVICE_KEYS: readonly string[] = [
+  "build",
+  "cap_add",
+  "cap_drop",
+  "command",
+  "configs",
+  "container_name",
+  "cpus",
+  "depends_on",
+  "deploy",
+  "dns",
+  "entrypoint",
+  "env_file",
+  "environment",
+  "expose",
+  "extra_hosts",
+  "healthcheck",
+  "hostname",
+  "image",
+  "init",
+  "labels",
+  "links",
+  "logging",
+  "mem_limit",
+  "mem_reservation",
+  "network_mode",
+  "networks",
+  "pid",
+  "pids_limit",
+  "ports",
+  "privileged",
+  "profiles",
+  "read_only",
+  "restart",
+  "scale",
+  "secrets",
+  "shm_size",
+  "stdin_open",
+  "stop_grace_period",
+  "stop_signal",
+  "sysctls",
+  "tmpfs",
+  "tty",
+  "ulimits",
+  "user",
+  "volumes",
+  "working_dir",
+];
+
+/**
+ * Service keys (and sub-keys of acted keys) that are accepted but have no effect yet.
+ * `memswap_limit` is deliberately here: the normalised ResourceSet has no swap field.
+ */
+export const IGNORED_SERVICE_KEYS: readonly string[] = [
+  "annotations",
+  "attach",
+  "blkio_config",
+  "cgroup",
+  "cgroup_parent",
+  "cpu_count",
+  "cpu_percent",
+  "cpu_period",
+  "cpu_quota",
+  "cpu_rt_period",
+  "cpu_rt_runtime",
+  "cpu_shares",
+  "cpuset",
+  "credential_spec",
+  "develop",
+  "device_cgroup_rules",
+  "devices",
+  "dns_opt",
+  "dns_search",
+  "domainname",
+  "extends",
+  "external_links",
+  "gpus",
+  "group_add",
+  "ipc",
+  "isolation",
+  "label_file",
+  "mac_address",
+  "mem_swappiness",
+  "memswap_limit",
+  "models",
+  "oom_kill_disable",
+  "oom_score_adj",
+  "platform",
+  "post_start",
+  "pre_stop",
+  "provider",
+  "pull_policy",
+  "pull_refresh_after",
+  "runtime",
+  "security_opt",
+  "storage_opt",
+  "use_api_socket",
+  "userns_mode",
+  "uts",
+  "volumes_from",
+  "build.additional_contexts",
+  "build.cache_from",
+  "build.cache_to",
+  "build.dockerfile_inline",
+  "build.entitlements",
+  "build.extra_hosts",
+  "build.isolation",
+  "build.network",
+  "build.no_cache",
+  "build.platforms",
+  "build.privileged",
+  "build.pull",
+  "build.secrets",
+  "build.shm_size",
+  "build.ssh",
+  "build.tags",
+  "build.ulimits",
+  "deploy.resources.reservations.devices",
+  "deploy.resources.reservations.generic_resources",
+  "env_file[].format",
+  "networks.*.driver_opts",
+  "networks.*.gw_priority",
+  "networks.*.interface_name",
+  "networks.*.link_local_ips",
+  "networks.*.mac_address",
+  "networks.*.priority",
+  "ports[].app_protocol",
+  "ports[].name",
+  "volumes[].bind.propagation",
+  "volumes[].bind.recursive",
+  "volumes[].bind.selinux",
+  "volumes[].consistency",
+  "volumes[].image",
+  "volumes[].volume.labels",
+  "volumes[].volume.subpath",
+];
+
+/** Top-level keys accepted but not acted on: included files and AI models. */
+export const IGNORED_TOP_LEVEL_KEYS: readonly string[] = ["include", "models"];
+
+/** Keys of a top-level network accepted but not acted on. */
+export const IGNORED_NETWORK_KEYS: readonly string[] = [
+  "enable_ipv4",
+  "ipam.config[].aux_addresses",
+  "ipam.options",
+];
+
+/** Keys of a top-level volume accepted but not acted on (none: all are implemented). */
+export const IGNORED_VOLUME_KEYS: readonly string[] = [];
+
+/** Keys of a top-level secret accepted but not acted on. */
+export const IGNORED_SECRET_KEYS: readonly string[] = ["driver", "driver_opts", "template_driver"];
+
+/** Keys of a top-level config accepted but not acted on. */
+export const IGNORED_CONFIG_KEYS: readonly string[] = ["template_driver"];
+
+/** One ignored key found in a document: its pattern-shaped name and where it is. */
+export interface IgnoredKeyHit {
+  /** The key as shown to users: the pattern with `*` replaced, e.g. `networks.front.priority`. */
+  readonly key: string;
+  /** Path of the key relative to the owner that was searched. */
+  readonly path: DocPath;
+}
+
+type Step =
+  | { readonly kind: "key"; readonly key: string }
+  | { readonly kind: "anyKey" }
+  | { readonly kind: "items" };
+
+function parsePattern(pattern: string): Step[] {
+  const steps: Step[] = [];
+  for (const part of pattern.split(".")) {
+    const items = part.endsWith("[]");
+    const name = items ? part.slice(0, -2) : part;
+    steps.push(name === "*" ? { kind: "anyKey" } : { kind: "key", key: name });
+    if (items) steps.push({ kind: "items" });
+  }
+  return steps;
+}
+
+function isMapping(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Finds every occurrence of the given patterns in `value` (a service, network, ... in
+ * compose shape). Returns hits in pattern order, then document order; a pattern matching
+ * several list items yields one hit per item, all with the same `key`.
+ */
+export function findIgnoredKeys(value: unknown, patterns: readonly string[]): IgnoredKeyHit[] {
+  const hits: IgnoredKeyHit[] = [];
+  for (const pattern of patterns) {
+    const steps = parsePattern(pattern);
+    const walk = (node: unknown, index: number, path: DocPath, label: string): void => {
+      const step = steps[index];
+      if (step === undefined) {
+        hits.push({ key: label, path });
+        return;
+      }
+      const join = (segment: string): string => (label === "" ? segment : `${label}.${segment}`);
+      if (step.kind === "items") {
+        if (Array.isArray(node))
+          node.forEach((item, i) => walk(item, index + 1, [...path, i], `${label}[]`));
+        return;
+      }
+      if (!isMapping(node)) return;
+      if (step.kind === "key") {
+        if (Object.hasOwn(node, step.key))
+          walk(node[step.key], index + 1, [...path, step.key], join(step.key));
+        return;
+      }
+      for (const key of Object.keys(node)) walk(node[key], index + 1, [...path, key], join(key));
+    };
+    walk(value, 0, [], "");
+  }
+  return hits;
+}
+
+/**
+ * The distinct ignored keys present on one service, sorted: what `ServiceSpec.ignoredKeys`
+ * holds and what the per-service warning names.
+ */
+export function ignoredServiceKeys(service: unknown): string[] {
+  return [...new Set(findIgnoredKeys(service, IGNORED_SERVICE_KEYS).map((hit) => hit.key))].sort();
+}
