@@ -1,0 +1,286 @@
+/**
+ * The deploy progress view model: a pure reducer from `ProgressEvent`s to state, and a pure
+ * projection to what the deploy screen draws (operations waiting / working / done / failed,
+ * image pulls with their bytes, readiness waits, the final summary). No clock: durations
+ * come from the events, and "now" is passed in.
+ */
+import { describeOperation } from "../progress/describe-operation.js";
+import type { ProgressEvent } from "../progress/events.js";
+import type { Operation } from "../plan/operation.js";
+
+/** Where one operation stands. */
+export type OpStatus = "waiting" | "working" | "done" | "failed" | "skipped";
+
+/** One operation as the deploy screen tracks it. */
+export interface OpEntry {
+  readonly id: string;
+  readonly text: string;
+  readonly status: OpStatus;
+  readonly service?: string;
+  /** Epoch ms set by the controller when it started; for the live elapsed time. */
+  readonly startedAt?: number;
+  readonly ms?: number;
+  /** Failure or skip reason. */
+  readonly reason?: string;
+  readonly logs?: readonly string[];
+}
+
+/** One image pull in flight or finished. */
+export interface PullEntry {
+  readonly image: string;
+  readonly status: string;
+  readonly currentBytes?: number;
+  readonly totalBytes?: number;
+  /** Set when the pull operation for the image finished. */
+  readonly done?: boolean;
+}
+
+/** A message not tied to one operation. */
+export interface DeployNote {
+  readonly kind: "info" | "warning" | "error";
+  readonly text: string;
+  readonly logs?: readonly string[];
+}
+
+/** The deploy run so far; change it only through {@link reduceDeploy}. */
+export interface DeployState {
+  readonly stack?: string;
+  /** Operation ids in the order they were first planned. */
+  readonly order: readonly string[];
+  readonly ops: Readonly<Record<string, OpEntry>>;
+  readonly pulls: readonly PullEntry[];
+  /** Active readiness waits: target (service or stack) -> what is waited for. */
+  readonly waits: Readonly<Record<string, string>>;
+  /** info, warning and error lines (errors with the failing replica's last logs), in order. */
+  readonly notes: readonly DeployNote[];
+  readonly upToDate: boolean;
+  /** Operations as they finished, append-only (Ink's `<Static>` prints each once). */
+  readonly finished: readonly OpEntry[];
+  readonly summary?: Extract<ProgressEvent, { type: "summary" }>;
+}
+
+/** The state before the first event. */
+export const initialDeployState: DeployState = {
+  order: [],
+  ops: {},
+  pulls: [],
+  waits: {},
+  notes: [],
+  upToDate: false,
+  finished: [],
+};
+
+function setOp(state: DeployState, op: Operation, change: Partial<OpEntry>): DeployState {
+  const previous = state.ops[op.id];
+  const base: OpEntry = previous ?? {
+    id: op.id,
+    text: describeOperation(op),
+    status: "waiting",
+    ...(op.service !== undefined && { service: op.service }),
+  };
+  const order = previous === undefined ? [...state.order, op.id] : state.order;
+  return { ...state, order, ops: { ...state.ops, [op.id]: { ...base, ...change } } };
+}
+
+/** Records `op` as finished: appends it to the log, ends its wait, marks its pull done. */
+function finish(state: DeployState, op: Operation): DeployState {
+  const entry = state.ops[op.id];
+  let next: DeployState =
+    entry === undefined ? state : { ...state, finished: [...state.finished, entry] };
+  if (op.kind === "wait-ready" && next.waits[op.service] !== undefined) {
+    const { [op.service]: _ended, ...waits } = next.waits;
+    next = { ...next, waits };
+  }
+  if (op.kind === "pull-image") {
+    next = {
+      ...next,
+      pulls: next.pulls.map((p) => (p.image === op.image ? { ...p, done: true } : p)),
+    };
+  }
+  return next;
+}
+
+/**
+ * The next state after `event`; `now` (epoch ms) stamps operation starts. A later plan
+ * (the converge loop re-plans after each round) adds its operations and resets ones planned
+ * again to waiting, keeping finished history of earlier rounds in order.
+ */
+export function reduceDeploy(state: DeployState, event: ProgressEvent, now: number): DeployState {
+  switch (event.type) {
+    case "info":
+    case "warning":
+      return { ...state, notes: [...state.notes, { kind: event.type, text: event.message }] };
+    case "error":
+      return {
+        ...state,
+        notes: [
+          ...state.notes,
+          {
+            kind: "error",
+            text: event.message,
+            ...(event.logs !== undefined && { logs: event.logs }),
+          },
+        ],
+      };
+    case "plan": {
+      let next: DeployState = { ...state, stack: event.plan.stack };
+      if (event.plan.operations.length === 0 && state.order.length === 0) {
+        return { ...next, upToDate: true };
+      }
+      for (const op of event.plan.operations) {
+        const known = next.ops[op.id] !== undefined;
+        const entry: OpEntry = {
+          id: op.id,
+          text: describeOperation(op),
+          status: "waiting",
+          ...(op.service !== undefined && { service: op.service }),
+        };
+        next = {
+          ...next,
+          order: known ? next.order : [...next.order, op.id],
+          ops: { ...next.ops, [op.id]: entry },
+        };
+      }
+      for (const warning of event.plan.warnings) {
+        next = { ...next, notes: [...next.notes, { kind: "warning", text: warning }] };
+      }
+      return next;
+    }
+    case "op-start":
+      return setOp(state, event.op, { status: "working", startedAt: now });
+    case "op-done":
+      return finish(setOp(state, event.op, { status: "done", ms: event.ms }), event.op);
+    case "op-failed":
+      return finish(
+        setOp(state, event.op, {
+          status: "failed",
+          reason: event.error,
+          ...(event.logs !== undefined && { logs: event.logs }),
+        }),
+        event.op,
+      );
+    case "op-skipped":
+      return finish(setOp(state, event.op, { status: "skipped", reason: event.reason }), event.op);
+    case "pull-progress": {
+      const entry: PullEntry = {
+        image: event.image,
+        done: false,
+        status: event.status,
+        ...(event.currentBytes !== undefined && { currentBytes: event.currentBytes }),
+        ...(event.totalBytes !== undefined && { totalBytes: event.totalBytes }),
+      };
+      const index = state.pulls.findIndex((p) => p.image === event.image);
+      const pulls =
+        index < 0 ? [...state.pulls, entry] : state.pulls.map((p, i) => (i === index ? entry : p));
+      return { ...state, pulls };
+    }
+    case "waiting":
+      return { ...state, waits: { ...state.waits, [event.target]: event.what } };
+    case "summary":
+      return { ...state, waits: {}, summary: event };
+  }
+}
+
+/** One operation line of the deploy screen. */
+export interface OpLine {
+  readonly id: string;
+  readonly status: OpStatus;
+  readonly text: string;
+  /** `0.4s`: the duration when finished, the elapsed time while working. */
+  readonly time: string;
+  readonly reason?: string;
+  readonly logs: readonly string[];
+}
+
+/** One pull line: image, status and, when the size is known, a fraction for the bar. */
+export interface PullLine {
+  readonly image: string;
+  readonly status: string;
+  /** 0..1 when the total size is known. */
+  readonly fraction?: number;
+  /** `12.3MiB / 50.0MiB` when the total size is known. */
+  readonly bytes?: string;
+  readonly done: boolean;
+}
+
+/** What the deploy screen draws; a function of state and time only. */
+export interface DeployView {
+  readonly stack?: string;
+  /** Finished operations (done, failed, skipped) in the order they finished. */
+  readonly finished: readonly OpLine[];
+  /** Operations in progress, in plan order. */
+  readonly working: readonly OpLine[];
+  /** How many planned operations have not started yet. */
+  readonly waitingCount: number;
+  readonly pulls: readonly PullLine[];
+  readonly waits: readonly { readonly target: string; readonly what: string }[];
+  readonly notes: DeployState["notes"];
+  readonly upToDate: boolean;
+  /** The final line, once the summary arrived. */
+  readonly summary?: { readonly ok: boolean; readonly text: string };
+}
+
+/** `0.4s`, `12.0s`, `2m05s`. */
+export function formatSeconds(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)}MiB`;
+}
+
+/** Projects `state` at epoch ms `now` onto the lines the deploy screen draws. */
+export function deployView(state: DeployState, now: number): DeployView {
+  const toLine = (op: OpEntry): OpLine => {
+    const time =
+      op.ms !== undefined
+        ? formatSeconds(op.ms)
+        : op.status === "working" && op.startedAt !== undefined
+          ? formatSeconds(Math.max(0, now - op.startedAt))
+          : "";
+    return {
+      id: op.id,
+      status: op.status,
+      text: op.text,
+      time,
+      ...(op.reason !== undefined && { reason: op.reason }),
+      logs: op.logs ?? [],
+    };
+  };
+  const lines = state.order.map((id) => toLine(state.ops[id]!));
+  const finished = state.finished.map(toLine);
+  const summary = state.summary;
+  return {
+    ...(state.stack !== undefined && { stack: state.stack }),
+    finished,
+    working: lines.filter((l) => l.status === "working"),
+    waitingCount: lines.filter((l) => l.status === "waiting").length,
+    pulls: state.pulls.map((p): PullLine => {
+      const known = p.totalBytes !== undefined && p.totalBytes > 0 && p.currentBytes !== undefined;
+      return {
+        image: p.image,
+        status: p.status,
+        done: p.done === true,
+        ...(known && {
+          fraction: Math.min(1, p.currentBytes! / p.totalBytes!),
+          bytes: `${mib(p.currentBytes!)} / ${mib(p.totalBytes!)}`,
+        }),
+      };
+    }),
+    waits: Object.keys(state.waits)
+      .sort()
+      .map((target) => ({ target, what: state.waits[target]! })),
+    notes: state.notes,
+    upToDate: state.upToDate,
+    ...(summary !== undefined && {
+      summary: {
+        ok: summary.ok,
+        text: summary.ok
+          ? `done: ${summary.done} operation${summary.done === 1 ? "" : "s"} in ${formatSeconds(summary.ms)}`
+          : `failed: ${summary.failed} failed, ${summary.skipped} skipped, ${summary.done} done in ${formatSeconds(summary.ms)}`,
+      },
+    }),
+  };
+}

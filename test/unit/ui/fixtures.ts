@@ -1,0 +1,104 @@
+/** Fixtures for UI tests: a get-started-like stack at fixed times, and deploy operations. */
+import type { ObservedContainer, ObservedState } from "../../../src/plan/observed-state.js";
+import type { Operation, Plan } from "../../../src/plan/operation.js";
+import type { ProgressEvent } from "../../../src/progress/events.js";
+import {
+  initialDeployState,
+  reduceDeploy,
+  type DeployState,
+} from "../../../src/ui/deploy-view-model.js";
+
+/** The clock every UI test reads: 2026-01-01T00:10:00Z. */
+export const NOW = Date.parse("2026-01-01T00:10:00Z");
+
+/** A running replica of `service` started 45 s before {@link NOW}; `extra` wins. */
+export function replica(
+  service: string,
+  slot: number,
+  extra: Partial<ObservedContainer> = {},
+): ObservedContainer {
+  return {
+    id: `${service}-${slot}-id`,
+    name: `gsl_${service}.${slot}`,
+    service,
+    slot,
+    configHash: "h",
+    image: "stack-test/busybox:latest",
+    state: "running",
+    createdAt: "2026-01-01T00:00:00Z",
+    startedAt: "2026-01-01T00:09:15Z",
+    restartCount: 0,
+    ports: [],
+    ...extra,
+  };
+}
+
+/** An observation of stack `gsl` holding `containers`. */
+export function observation(containers: readonly ObservedContainer[]): ObservedState {
+  return {
+    stack: "gsl",
+    containers,
+    networks: [],
+    volumes: [],
+    presentImages: [],
+    externalNetworks: [],
+    externalVolumes: [],
+  };
+}
+
+/** An operation for deploy UI tests. */
+export const pull: Operation = {
+  id: "image:redis",
+  after: [],
+  cause: "image missing",
+  kind: "pull-image",
+  image: "redis:7",
+};
+/** An operation for deploy UI tests. */
+export const net: Operation = {
+  id: "network:webnet:create",
+  after: [],
+  cause: "not found",
+  kind: "create-network",
+  network: "webnet",
+  name: "gsl_webnet",
+};
+/** An operation for deploy UI tests. */
+export const web1: Operation = {
+  id: "container:web.1:create",
+  after: [net.id],
+  cause: "scale up",
+  kind: "create-container",
+  service: "web",
+  slot: 1,
+  name: "gsl_web.1",
+};
+/** An operation for deploy UI tests. */
+export const web2: Operation = {
+  id: "container:web.2:create",
+  after: [net.id],
+  cause: "scale up",
+  kind: "create-container",
+  service: "web",
+  slot: 2,
+  name: "gsl_web.2",
+};
+/** An operation for deploy UI tests. */
+export const waitDb: Operation = {
+  id: "wait:db",
+  after: [],
+  cause: "dependency",
+  kind: "wait-ready",
+  service: "db",
+  condition: "service_healthy",
+};
+
+/** A plan of stack `gsl`. */
+export function plan(operations: readonly Operation[], warnings: readonly string[] = []): Plan {
+  return { stack: "gsl", operations, warnings };
+}
+
+/** Folds `events` into deploy state, event i arriving at `start + i * 100` ms. */
+export function replay(events: readonly ProgressEvent[], start = 1000): DeployState {
+  return events.reduce((s, e, i) => reduceDeploy(s, e, start + i * 100), initialDeployState);
+}
