@@ -43,7 +43,8 @@ fi
 
 # A dockerd may already be starting (e.g. a concurrent run of this script): do not start a
 # second one on the same socket; just wait for it.
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# -xf: only a dockerd with no arguments is the default engine; the test swarm runs others.
+if ! pgrep -xf dockerd >/dev/null 2>&1; then
   echo "ensure-docker: starting dockerd (log: ${LOG_FILE})"
   mkdir -p "$(dirname "${LOG_FILE}")"
   setsid dockerd >"${LOG_FILE}" 2>&1 </dev/null &

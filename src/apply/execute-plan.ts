@@ -5,6 +5,7 @@ import type { ProgressSink } from "../progress/events.js";
 import { networkConfigHash, serviceConfigHash } from "../spec/config-hash.js";
 import type { StackSpec } from "../spec/types.js";
 import { StepFailure, tailLogs, waitReady } from "./readiness.js";
+import { runSwarmOperation } from "./execute-swarm-op.js";
 import { RolloutTracker, replaceReplica } from "./replace-replica.js";
 import { InterruptedError, engineCall, sleep, type RetryOptions } from "./retry-policy.js";
 
@@ -268,6 +269,7 @@ async function runOperation(
   const call = <T>(what: string, fn: () => Promise<T>) =>
     step(what, () => engineCall(what, fn, retry));
 
+  if (engine.driver === "swarm") return runSwarmOperation(op, ctx);
   switch (op.kind) {
     case "pull-image":
       await call(`pulling image ${op.image}`, () =>
@@ -375,6 +377,8 @@ async function runOperation(
     case "delay":
       await sleep(op.ms, signal);
       return;
+    default:
+      throw new StepFailure(`${op.kind} is not supported by the docker driver`);
   }
 }
 

@@ -45,6 +45,16 @@ export interface LogLine {
   readonly time?: string;
 }
 
+/** One resource sample of one container, for `stack ps --stats`. */
+export interface ContainerStats {
+  /** CPU use; 100 means one full core. */
+  readonly cpuPercent: number;
+  /** Memory in use, without the page cache. */
+  readonly memoryBytes: number;
+  /** The container's memory limit (the host's memory when it has none), when known. */
+  readonly memoryLimitBytes?: number;
+}
+
 /** A change on the engine that concerns a stack; only a trigger to re-observe. */
 export interface EngineEvent {
   readonly type: "container" | "network" | "volume" | "service" | "engine";
@@ -101,4 +111,9 @@ export interface Engine {
   ): AsyncIterable<LogLine>;
   /** Engine events concerning `stack` until `signal` aborts; ends or throws when the stream breaks. */
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
+  /**
+   * One CPU and memory sample of container `id` (may take about a second: the engine
+   * measures CPU over an interval). Optional: drivers without it make `ps --stats` say so.
+   */
+  stats?(id: string): Promise<ContainerStats>;
 }

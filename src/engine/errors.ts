@@ -17,7 +17,11 @@ export class EngineError extends Error {
   readonly statusCode?: number;
   readonly retryable: boolean;
 
-  constructor(kind: EngineErrorKind, message: string, options?: { statusCode?: number; cause?: unknown }) {
+  constructor(
+    kind: EngineErrorKind,
+    message: string,
+    options?: { statusCode?: number; cause?: unknown },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "EngineError";
     this.kind = kind;

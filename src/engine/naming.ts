@@ -14,7 +14,12 @@ export function containerName(stack: string, service: string, slot: number): str
  * Name a replacement replica has while its predecessor still holds the slot name
  * (rolling update in progress); the suffix is the first 8 hex digits of its config hash.
  */
-export function replacementName(stack: string, service: string, slot: number, hash: string): string {
+export function replacementName(
+  stack: string,
+  service: string,
+  slot: number,
+  hash: string,
+): string {
   return `${containerName(stack, service, slot)}.${hash.replace(/^[^:]*:/, "").slice(0, 8)}`;
 }
 

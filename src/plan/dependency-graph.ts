@@ -19,6 +19,14 @@ export const OPERATION_KIND_RANK: Readonly<Record<OperationKind, number>> = {
   delay: 9,
   "wait-ready": 10,
   "remove-volume": 11,
+  // Swarm driver: objects before the services that use them; removals of replaced objects last.
+  "create-secret": 1,
+  "create-config": 1,
+  "remove-service": 4,
+  "create-service": 7,
+  "update-service": 8,
+  "remove-secret": 11,
+  "remove-config": 11,
 };
 
 /**

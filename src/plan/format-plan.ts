@@ -33,6 +33,20 @@ export function describePlannedOperation(op: Operation): string {
       return `replace container ${op.name} ${op.order}`;
     case "wait-ready":
       return `wait for ${op.service} (${op.condition.replace(/_/g, " ")})`;
+    case "create-service":
+      return `create service ${op.name}`;
+    case "update-service":
+      return `update service ${op.name}`;
+    case "remove-service":
+      return `remove service ${op.name}`;
+    case "create-secret":
+      return `create secret ${op.name}`;
+    case "create-config":
+      return `create config ${op.name}`;
+    case "remove-secret":
+      return `remove secret ${op.name}`;
+    case "remove-config":
+      return `remove config ${op.name}`;
     case "delay":
       return `wait ${formatMs(op.ms)} between ${op.service === undefined ? "" : `${op.service} `}update batches`;
   }

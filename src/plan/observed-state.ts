@@ -5,13 +5,7 @@
  */
 
 export type ContainerState =
-  | "created"
-  | "running"
-  | "paused"
-  | "restarting"
-  | "removing"
-  | "exited"
-  | "dead";
+  "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
 
 export type HealthState = "starting" | "healthy" | "unhealthy";
 

@@ -13,7 +13,9 @@ export type Cause =
   | "image missing"
   | "dependency"
   | "update delay"
-  | "removed by rm";
+  | "removed by rm"
+  | "scale"
+  | "content changed";
 
 interface OpBase {
   /** Unique, stable id, e.g. `container:web.3:create`; used in `after` edges. */
@@ -83,6 +85,31 @@ export type Operation = OpBase &
         readonly condition: DependencyCondition;
       }
     | { readonly kind: "delay"; readonly ms: number }
+    // Swarm driver (service level): swarm schedules and rolls the tasks itself.
+    | {
+        /** Create swarm service `name` from the spec of `service`. */
+        readonly kind: "create-service";
+        readonly service: string;
+        readonly name: string;
+      }
+    | {
+        /** Update swarm service `serviceId` (observed at `version`) to the spec of `service`. */
+        readonly kind: "update-service";
+        readonly service: string;
+        readonly name: string;
+        readonly serviceId: string;
+        readonly version: number;
+      }
+    | { readonly kind: "remove-service"; readonly name: string; readonly serviceId: string }
+    | {
+        /** Create swarm secret `name` (content-hashed) from the top-level secret `secret`. */
+        readonly kind: "create-secret";
+        readonly secret: string;
+        readonly name: string;
+      }
+    | { readonly kind: "create-config"; readonly config: string; readonly name: string }
+    | { readonly kind: "remove-secret"; readonly name: string; readonly secretId: string }
+    | { readonly kind: "remove-config"; readonly name: string; readonly configId: string }
   );
 
 export type OperationKind = Operation["kind"];

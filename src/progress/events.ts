@@ -7,10 +7,17 @@ import type { Operation, Plan } from "../plan/operation.js";
 export type ProgressEvent =
   | { readonly type: "info"; readonly message: string }
   | { readonly type: "warning"; readonly message: string }
+  /** A failure not tied to one operation, e.g. `--wait` naming the replica that failed. */
+  | { readonly type: "error"; readonly message: string; readonly logs?: readonly string[] }
   | { readonly type: "plan"; readonly plan: Plan }
   | { readonly type: "op-start"; readonly op: Operation }
   | { readonly type: "op-done"; readonly op: Operation; readonly ms: number }
-  | { readonly type: "op-failed"; readonly op: Operation; readonly error: string; readonly logs?: readonly string[] }
+  | {
+      readonly type: "op-failed";
+      readonly op: Operation;
+      readonly error: string;
+      readonly logs?: readonly string[];
+    }
   | { readonly type: "op-skipped"; readonly op: Operation; readonly reason: string }
   | {
       readonly type: "pull-progress";

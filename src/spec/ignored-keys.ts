@@ -202,6 +202,18 @@ function parsePattern(pattern: string): Step[] {
   return steps;
 }
 
+/** Parsed patterns, cached: validation runs the same ~90 patterns over every service. */
+const parsedPatterns = new Map<string, Step[]>();
+
+function stepsOf(pattern: string): Step[] {
+  let steps = parsedPatterns.get(pattern);
+  if (steps === undefined) {
+    steps = parsePattern(pattern);
+    parsedPatterns.set(pattern, steps);
+  }
+  return steps;
+}
+
 function isMapping(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -214,7 +226,10 @@ function isMapping(value: unknown): value is Readonly<Record<string, unknown>> {
 export function findIgnoredKeys(value: unknown, patterns: readonly string[]): IgnoredKeyHit[] {
   const hits: IgnoredKeyHit[] = [];
   for (const pattern of patterns) {
-    const steps = parsePattern(pattern);
+    const steps = stepsOf(pattern);
+    // Most patterns name a top key the object does not have: skip them without walking.
+    const first = steps[0];
+    if (first?.kind === "key" && !(isMapping(value) && Object.hasOwn(value, first.key))) continue;
     const walk = (node: unknown, index: number, path: DocPath, label: string): void => {
       const step = steps[index];
       if (step === undefined) {

@@ -75,9 +75,7 @@ export interface ServiceNetworkSpec {
 }
 
 export type DependencyCondition =
-  | "service_started"
-  | "service_healthy"
-  | "service_completed_successfully";
+  "service_started" | "service_healthy" | "service_completed_successfully";
 
 export interface DependencySpec {
   readonly condition: DependencyCondition;
@@ -244,7 +242,11 @@ export interface NetworkSpec {
   readonly enableIpv6?: boolean;
   readonly ipam?: {
     readonly driver?: string;
-    readonly config: readonly { readonly subnet?: string; readonly gateway?: string; readonly ipRange?: string }[];
+    readonly config: readonly {
+      readonly subnet?: string;
+      readonly gateway?: string;
+      readonly ipRange?: string;
+    }[];
   };
   readonly labels: Readonly<Record<string, string>>;
 }

@@ -56,16 +56,16 @@ export async function cleanupStack(name: string): Promise<void> {
   const docker = rawDocker();
   const filters = { label: [stackFilter(name)] };
   const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(
-    containers.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch((err: { statusCode?: number }) => {
-          if (err.statusCode !== 404) throw err;
-        }),
-    ),
-  );
+  // One at a time: parallel removals on one network can deadlock dockerd 20.10 (see
+  // src/engine/docker/attachment-gate.ts).
+  for (const c of containers) {
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
+  }
   const networks = await docker.listNetworks({ filters });
   await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
   const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];

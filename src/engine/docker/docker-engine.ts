@@ -1,9 +1,11 @@
 import Dockerode from "dockerode";
+import { AttachmentGate } from "./attachment-gate.js";
 import pLimit from "p-limit";
 import { EngineError } from "../errors.js";
 import { stackFilter, LABELS } from "../labels.js";
 import type {
   ContainerRequest,
+  ContainerStats,
   Engine,
   EngineEvent,
   EngineInfo,
@@ -34,6 +36,8 @@ import { decodeLogStream, splitTimestamp } from "./logs.js";
 import { parseJsonLines, toStackEvent } from "./events.js";
 import type { RawEngineEvent } from "./events.js";
 import { STACK_VERSION } from "./stack-version.js";
+import { toContainerStats } from "./stats.js";
+import type { RawContainerStats } from "./stats.js";
 
 /** How many inspect/image calls observation runs at once. */
 const OBSERVE_CONCURRENCY = 16;
@@ -90,6 +94,7 @@ export class DockerEngine implements Engine {
   private readonly docker: Dockerode;
   private readonly stackVersion: string;
   private apiVersion: Promise<string> | undefined;
+  private readonly gate = new AttachmentGate();
 
   constructor(options: DockerEngineOptions) {
     this.address = options.address;
@@ -352,11 +357,13 @@ export class DockerEngine implements Engine {
     // process never runs without them.
     try {
       for (const { network, endpoint } of plan.connectAfterCreate) {
-        await this.call(`${context}: connect network ${network}`, () =>
-          this.docker.getNetwork(network).connect({
-            Container: container.id,
-            EndpointConfig: endpoint as Dockerode.EndpointSettings,
-          }),
+        await this.gate.join(() =>
+          this.call(`${context}: connect network ${network}`, () =>
+            this.docker.getNetwork(network).connect({
+              Container: container.id,
+              EndpointConfig: endpoint as Dockerode.EndpointSettings,
+            }),
+          ),
         );
       }
     } catch (err) {
@@ -368,15 +375,19 @@ export class DockerEngine implements Engine {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.ignoring(["not-modified"], `start container ${id}`, () =>
-      this.docker.getContainer(id).start(),
+    await this.gate.join(() =>
+      this.ignoring(["not-modified"], `start container ${id}`, () =>
+        this.docker.getContainer(id).start(),
+      ),
     );
   }
 
   async stopContainer(id: string, timeoutMs?: number): Promise<void> {
     const options = timeoutMs === undefined ? {} : { t: Math.ceil(timeoutMs / 1000) };
-    await this.ignoring(["not-modified", "not-found"], `stop container ${id}`, () =>
-      this.docker.getContainer(id).stop(options),
+    await this.gate.leave(() =>
+      this.ignoring(["not-modified", "not-found"], `stop container ${id}`, () =>
+        this.docker.getContainer(id).stop(options),
+      ),
     );
   }
 
@@ -384,7 +395,7 @@ export class DockerEngine implements Engine {
     const context = `remove container ${id}`;
     try {
       // v: anonymous volumes go with the container; named volumes are never removed by this.
-      await this.docker.getContainer(id).remove({ force: true, v: true });
+      await this.gate.leave(() => this.docker.getContainer(id).remove({ force: true, v: true }));
     } catch (err) {
       const e = this.fail(err, context);
       if (e.kind === "not-found") return;
@@ -480,6 +491,14 @@ export class DockerEngine implements Engine {
         `${context}: the engine at ${this.address} closed the event stream`,
       );
     }
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    const raw = await this.call(
+      `read stats of container ${id}`,
+      () => this.docker.getContainer(id).stats({ stream: false }) as Promise<RawContainerStats>,
+    );
+    return toContainerStats(raw);
   }
 
   /** Inspect, with 404 as undefined. */

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command (README "Run the tests", and what CI runs): sets the machine up,
+# then lint, typecheck and the whole vitest suite (unit, real-engine and end-to-end tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+echo "test: lint"
+npm run --silent lint
+echo "test: typecheck"
+npm run --silent typecheck
+echo "test: vitest"
+mkdir -p .cache
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile=.cache/vitest.json "$@" || status=$?
+# One plain closing line CI can read whatever the runner prints.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".cache/vitest.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit "$status"

@@ -1,0 +1,36 @@
+import type { Engine } from "../engine/engine.js";
+
+export interface LogsOptions {
+  readonly engine: Engine;
+  readonly stack: string;
+  readonly service?: string;
+  readonly follow: boolean;
+  readonly tail?: number;
+  readonly signal?: AbortSignal;
+  readonly write: (text: string) => void;
+}
+
+/**
+ * Streams the logs of a stack's replicas, each line prefixed with the replica name padded to
+ * one width, like `docker compose logs`. Lines of different replicas interleave as they
+ * arrive. Returns false when no replica matched.
+ */
+export async function followLogs(options: LogsOptions): Promise<boolean> {
+  const observed = await options.engine.observe(options.stack);
+  const containers = observed.containers
+    .filter((c) => options.service === undefined || c.service === options.service)
+    .sort((a, b) => a.service.localeCompare(b.service) || a.slot - b.slot);
+  if (containers.length === 0) return false;
+  const width = Math.max(...containers.map((c) => c.name.length));
+  await Promise.all(
+    containers.map(async (c) => {
+      const lines = options.engine.logs(c.id, {
+        follow: options.follow,
+        ...(options.tail !== undefined && { tail: options.tail }),
+        ...(options.signal !== undefined && { signal: options.signal }),
+      });
+      for await (const line of lines) options.write(`${c.name.padEnd(width)} | ${line.text}\n`);
+    }),
+  );
+  return true;
+}

@@ -1,0 +1,134 @@
+import type { SpecIssue, SpecWarning, StackSpec } from "../spec/types.js";
+
+/**
+ * Checks a spec against what the single-engine docker driver can do, before any engine call.
+ * A fixed host port can be bound by one container only, so a service with more than one
+ * replica cannot publish one until published-port load balancing exists.
+ */
+export function dockerDriverIssues(spec: StackSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  for (const service of Object.values(spec.services)) {
+    if (service.deploy.replicas <= 1) continue;
+    service.ports.forEach((port, index) => {
+      if (port.published === undefined) return;
+      issues.push({
+        path: `services.${service.name}.ports[${index}]`,
+        message:
+          `publishes host port ${port.published} but has ${service.deploy.replicas} replicas: ` +
+          `on one Docker engine only one container can bind a host port. Publish only the ` +
+          `container port (e.g. "${port.target}") so each replica gets its own host port, or ` +
+          `set replicas to 1.`,
+      });
+    });
+  }
+  return issues;
+}
+
+/** What the swarm driver check found: errors stop the deploy, warnings are shown. */
+export interface SwarmDriverIssues {
+  readonly errors: SpecIssue[];
+  readonly warnings: SpecWarning[];
+}
+
+/**
+ * Checks a spec against what Docker Swarm can do, before any engine call. Errors: `build:`
+ * (swarm nodes cannot build; build and push the image first) and `network_mode:` (tasks
+ * always join networks). Warnings, for settings swarm ignores: `container_name` (swarm
+ * names tasks), `links` (use the service name or a network alias), `privileged`, `pid`,
+ * a published port bound to one host address. With `nodes` known, a replicated service
+ * whose `max_replicas_per_node` times the node count is below its replicas gets a warning:
+ * the rest of its tasks stay pending. A long-running service with restart policy `none` (the
+ * default without `restart:` / `restart_policy`) gets a warning: swarm would not reschedule
+ * its tasks off a failed node. `depends_on` conditions are honoured by `stack`.
+ */
+export function swarmDriverIssues(spec: StackSpec, nodes?: number): SwarmDriverIssues {
+  const errors: SpecIssue[] = [];
+  const warnings: SpecWarning[] = [];
+  const oneShot = new Set(
+    Object.values(spec.services).flatMap((s) =>
+      Object.entries(s.dependsOn)
+        .filter(([, d]) => d.condition === "service_completed_successfully")
+        .map(([dep]) => dep),
+    ),
+  );
+  for (const s of Object.values(spec.services).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const at = `services.${s.name}`;
+    if (s.build !== undefined)
+      errors.push({
+        path: `${at}.build`,
+        message: `build is not supported on swarm: every node needs the image; build it, push it to a registry the nodes reach, and give only image:`,
+      });
+    if (s.networkMode !== undefined)
+      errors.push({
+        path: `${at}.network_mode`,
+        message: `network_mode is not supported on swarm: tasks join the stack's networks; use networks:`,
+      });
+    if (s.containerName !== undefined)
+      warnings.push({
+        path: `${at}.container_name`,
+        message: `container_name is ignored on swarm: swarm names tasks ${spec.name}_${s.name}.SLOT`,
+      });
+    if (s.links.length > 0)
+      warnings.push({
+        path: `${at}.links`,
+        message: `links are not supported on swarm; their aliases still apply as network aliases, and the service name resolves on its networks`,
+      });
+    if (s.privileged === true)
+      warnings.push({
+        path: `${at}.privileged`,
+        message: `privileged is ignored on swarm (swarm services cannot run privileged)`,
+      });
+    if (s.pid !== undefined)
+      warnings.push({ path: `${at}.pid`, message: `pid is ignored on swarm` });
+    s.ports.forEach((p, i) => {
+      if (p.hostIp !== undefined && p.hostIp !== "" && p.hostIp !== "0.0.0.0")
+        warnings.push({
+          path: `${at}.ports[${i}]`,
+          message: `host_ip ${p.hostIp} is ignored on swarm: published ports listen on every address of the node`,
+        });
+    });
+    // The normaliser's default (no restart: and no restart_policy) is `none`, unlike swarm's
+    // own default (`any`): say what that means on a cluster.
+    if (s.deploy.restartPolicy.condition === "none" && !oneShot.has(s.name))
+      warnings.push({
+        path: `${at}.deploy.restart_policy`,
+        message: `restart policy is none: swarm will neither restart its tasks nor reschedule them when a node goes down; set deploy.restart_policy.condition: any (docker stack deploy's default) to keep it running`,
+      });
+    const max = s.deploy.placement.maxReplicasPerNode;
+    if (
+      nodes !== undefined &&
+      s.deploy.mode === "replicated" &&
+      max !== undefined &&
+      max > 0 &&
+      max * nodes < s.deploy.replicas
+    ) {
+      warnings.push({
+        path: `${at}.deploy.placement.max_replicas_per_node`,
+        message: `${s.deploy.replicas} replicas with at most ${max} per node need ${Math.ceil(s.deploy.replicas / max)} nodes; the swarm has ${nodes}, so ${s.deploy.replicas - max * nodes} task(s) will stay pending`,
+      });
+    }
+  }
+  return { errors, warnings };
+}
+
+/**
+ * Warnings for settings the single-engine docker driver does not act on: placement (one
+ * engine is one node), `endpoint_mode` and `mode: global` semantics beyond one node.
+ */
+export function dockerDriverWarnings(spec: StackSpec): SpecWarning[] {
+  const warnings: SpecWarning[] = [];
+  for (const s of Object.values(spec.services).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = s.deploy.placement;
+    if (p.constraints.length > 0 || p.preferences.length > 0 || p.maxReplicasPerNode !== undefined)
+      warnings.push({
+        path: `services.${s.name}.deploy.placement`,
+        message: `placement is ignored by the docker driver (one engine is one node); deploy with --driver swarm to a swarm manager to use it`,
+      });
+    if (s.deploy.endpointMode !== undefined)
+      warnings.push({
+        path: `services.${s.name}.deploy.endpoint_mode`,
+        message: `endpoint_mode is ignored by the docker driver`,
+      });
+  }
+  return warnings;
+}
