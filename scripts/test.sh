@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# A two-node Docker Swarm in network namespaces for the swarm driver's tests; the default
+# engine stays a plain engine. Shut down when the run ends so no dockerd outlives it.
+bash scripts/swarm-cluster.sh up >/dev/null
+trap 'bash scripts/swarm-cluster.sh down >/dev/null 2>&1 || true' EXIT
 echo "test: lint"
 npm run --silent lint
 echo "test: typecheck"
