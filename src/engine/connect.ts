@@ -24,27 +24,3 @@ export function connectEngine(
 ): Engine {
   return options.driver === "swarm" ? SwarmEngine.fromEnv(env) : DockerEngine.fromEnv(env);
 }
-
-/**
- * The engine driver for `env`, chosen: `options.driver` when given; else swarm when the
- * engine is an active swarm manager, docker otherwise (also when it cannot be reached: the
- * first real call then reports that). `reason` says why, for the user.
- */
-export async function selectEngine(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-  options: ConnectOptions = {},
-): Promise<{ readonly engine: Engine; readonly reason: string }> {
-  if (options.driver !== undefined) {
-    return { engine: connectEngine(env, options), reason: "chosen with --driver" };
-  }
-  const docker = DockerEngine.fromEnv(env);
-  let manager = false;
-  try {
-    manager = (await docker.ping()).swarmManager;
-  } catch {
-    return { engine: docker, reason: "the engine did not answer" };
-  }
-  return manager
-    ? { engine: SwarmEngine.fromEnv(env), reason: "the engine is an active swarm manager" }
-    : { engine: docker, reason: "the engine is not a swarm manager" };
-}
