@@ -230,29 +230,45 @@ export function findIgnoredKeys(value: unknown, patterns: readonly string[]): Ig
     // Most patterns name a top key the object does not have: skip them without walking.
     const first = steps[0];
     if (first?.kind === "key" && !(isMapping(value) && Object.hasOwn(value, first.key))) continue;
-    const walk = (node: unknown, index: number, path: DocPath, label: string): void => {
-      const step = steps[index];
-      if (step === undefined) {
-        hits.push({ key: label, path });
-        return;
-      }
-      const join = (segment: string): string => (label === "" ? segment : `${label}.${segment}`);
-      if (step.kind === "items") {
-        if (Array.isArray(node))
-          node.forEach((item, i) => walk(item, index + 1, [...path, i], `${label}[]`));
-        return;
-      }
-      if (!isMapping(node)) return;
-      if (step.kind === "key") {
-        if (Object.hasOwn(node, step.key))
-          walk(node[step.key], index + 1, [...path, step.key], join(step.key));
-        return;
-      }
-      for (const key of Object.keys(node)) walk(node[key], index + 1, [...path, key], join(key));
-    };
-    walk(value, 0, [], "");
+    walkPattern(steps, hits, value, 0, [], "");
   }
   return hits;
+}
+
+/** Follows `steps` from `node`, pushing one hit per place the whole pattern matches. */
+function walkPattern(
+  steps: readonly Step[],
+  hits: IgnoredKeyHit[],
+  node: unknown,
+  index: number,
+  path: DocPath,
+  label: string,
+): void {
+  const step = steps[index];
+  if (step === undefined) {
+    hits.push({ key: label, path });
+    return;
+  }
+  if (step.kind === "items") {
+    if (Array.isArray(node))
+      node.forEach((item, i) =>
+        walkPattern(steps, hits, item, index + 1, [...path, i], `${label}[]`),
+      );
+    return;
+  }
+  if (!isMapping(node)) return;
+  const keys =
+    step.kind === "key" ? (Object.hasOwn(node, step.key) ? [step.key] : []) : Object.keys(node);
+  for (const key of keys) {
+    walkPattern(
+      steps,
+      hits,
+      node[key],
+      index + 1,
+      [...path, key],
+      label === "" ? key : `${label}.${key}`,
+    );
+  }
 }
 
 /**
