@@ -1,4 +1,5 @@
 import type { Engine, StackSummary } from "../engine/engine.js";
+import { isServiceEngine } from "../engine/service-engine.js";
 import type { ObservedContainer, ObservedPort, ObservedState } from "../plan/observed-state.js";
 
 /** One replica as `stack ps` shows it. */
@@ -22,7 +23,7 @@ export interface ReplicaRow {
 /** One service as `stack services` shows it. */
 export interface ServiceRow {
   readonly name: string;
-  readonly mode: "replicated";
+  readonly mode: "replicated" | "global";
   readonly running: number;
   readonly desired: number;
   readonly image: string;
@@ -98,10 +99,47 @@ export async function stackReplicas(engine: Engine, stack: string): Promise<Repl
   return replicaRows(await engine.observe(stack));
 }
 
-/** Observes `stack` and returns its service rows. */
+/**
+ * Observes `stack` and returns its service rows. On a swarm the mode and desired count come
+ * from the services themselves (replicas, or for a global service the nodes it has a task
+ * on), not from the task slots: swarm keeps old tasks of removed slots for a while.
+ */
 export async function stackServices(engine: Engine, stack: string): Promise<ServiceRow[]> {
-  return serviceRows(await engine.observe(stack));
+  if (!isServiceEngine(engine)) return serviceRows(await engine.observe(stack));
+  const observed = await engine.observeSwarm(stack);
+  const rows = new Map(
+    serviceRows({ ...EMPTY_OBSERVATION, stack, containers: observed.tasks }).map((r) => [
+      r.name,
+      r,
+    ]),
+  );
+  return observed.services
+    .map((s): ServiceRow => {
+      const row = rows.get(s.service);
+      const live = observed.tasks.filter(
+        (t) => t.service === s.service && t.state !== "exited" && t.state !== "dead",
+      ).length;
+      return {
+        name: s.service,
+        mode: s.mode,
+        running: row?.running ?? 0,
+        desired: s.mode === "replicated" ? (s.replicas ?? 0) : live,
+        image: s.image,
+        ports: row?.ports ?? [],
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
+
+const EMPTY_OBSERVATION: ObservedState = {
+  stack: "",
+  containers: [],
+  networks: [],
+  volumes: [],
+  presentImages: [],
+  externalNetworks: [],
+  externalVolumes: [],
+};
 
 /** Every stack on the engine, sorted by name. */
 export async function listStacks(engine: Engine): Promise<StackSummary[]> {

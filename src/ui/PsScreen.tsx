@@ -35,9 +35,22 @@ function nameWidth(services: readonly ServiceView[]): number {
   return Math.min(width, 24);
 }
 
-function columns(nameCol: number, stats: boolean): { text: string; width: number }[] {
+/** Width of the NODE column: 0 (no column) unless some replica runs on a named swarm node. */
+function nodeWidth(services: readonly ServiceView[]): number {
+  let width = 0;
+  for (const s of services)
+    for (const r of s.replicas) if (r.node !== undefined) width = Math.max(width, r.node.length);
+  return width === 0 ? 0 : Math.min(Math.max(width, "NODE".length), 20);
+}
+
+function columns(
+  nameCol: number,
+  nodeCol: number,
+  stats: boolean,
+): { text: string; width: number }[] {
   return [
     { text: "REPLICA", width: nameCol },
+    ...(nodeCol > 0 ? [{ text: "NODE", width: nodeCol }] : []),
     { text: "STATE", width: STATE_WIDTH },
     { text: "UPTIME", width: UPTIME_WIDTH },
     { text: "RESTARTS", width: RESTARTS_WIDTH },
@@ -50,8 +63,8 @@ function columns(nameCol: number, stats: boolean): { text: string; width: number
   ];
 }
 
-function headerSegments(nameCol: number, stats: boolean): Segment[] {
-  const cells = columns(nameCol, stats).map((c) => fit(c.text, c.width));
+function headerSegments(nameCol: number, nodeCol: number, stats: boolean): Segment[] {
+  const cells = columns(nameCol, nodeCol, stats).map((c) => fit(c.text, c.width));
   return [{ text: `${INDENT}${[...cells, "ERROR"].join(GAP)}`, dim: true }];
 }
 
@@ -70,12 +83,14 @@ function replicaSegments(
   service: string,
   r: ReplicaView,
   nameCol: number,
+  nodeCol: number,
   stats: boolean,
 ): Segment[] {
   const segments: Segment[] = [
     { text: INDENT },
     { text: fit(replicaLabel(service, r), nameCol) },
     { text: GAP },
+    ...(nodeCol > 0 ? [{ text: fit(r.node ?? "", nodeCol) }, { text: GAP }] : []),
     { text: fit(r.stateText, STATE_WIDTH), tone: r.tone },
     { text: GAP },
     { text: fit(r.uptime, UPTIME_WIDTH) },
@@ -103,10 +118,11 @@ function replicaLines(
   service: string,
   r: ReplicaView,
   nameCol: number,
+  nodeCol: number,
   stats: boolean,
   width: number,
 ): Segment[][] {
-  const segments = replicaSegments(service, r, nameCol, stats);
+  const segments = replicaSegments(service, r, nameCol, nodeCol, stats);
   if (r.error === undefined) return [segments];
   const used = segments.reduce((n, s) => n + s.text.length, 0) + GAP.length;
   if (width - used >= Math.min(MIN_INLINE_ERROR, r.error.length)) {
@@ -118,11 +134,13 @@ function replicaLines(
 /**
  * The `stack ps` screen: a title with the connection state, then each service with its
  * replicas running/desired, image and published ports, and under it one line per replica
- * (slot, state, uptime, restarts, optional CPU and memory, last error). Every line is
+ * (slot, node on a swarm, state, uptime, restarts, optional CPU and memory, last error).
+ * Every line is
  * clipped to `width`. Pure: props in, frame out.
  */
 export function PsScreen({ view, width, color, stats, live = true }: PsScreenProps) {
   const nameCol = nameWidth(view.services);
+  const nodeCol = nodeWidth(view.services);
   const title: Segment[] = [
     { text: "stack ", dim: true },
     { text: view.stack, bold: true },
@@ -148,11 +166,11 @@ export function PsScreen({ view, width, color, stats, live = true }: PsScreenPro
       ],
     });
   } else {
-    lines.push({ key: "header", segments: headerSegments(nameCol, stats) });
+    lines.push({ key: "header", segments: headerSegments(nameCol, nodeCol, stats) });
     for (const s of view.services) {
       lines.push({ key: `s:${s.name}`, segments: serviceSegments(s) });
       for (const r of s.replicas) {
-        replicaLines(s.name, r, nameCol, stats, width).forEach((segments, i) =>
+        replicaLines(s.name, r, nameCol, nodeCol, stats, width).forEach((segments, i) =>
           lines.push({ key: `r:${r.id}:${i}`, segments }),
         );
       }

@@ -129,6 +129,8 @@ export interface ReplicaView {
   readonly uptime: string;
   readonly restarts: number;
   readonly error?: string;
+  /** Swarm: hostname of the node the task runs on. */
+  readonly node?: string;
   /** `12.5%`; only with stats. */
   readonly cpu?: string;
   /** `12.3MiB / 50.0MiB`; only with stats. */
@@ -237,6 +239,7 @@ function replicaView(
     uptime: formatDuration(since, now),
     restarts: c.restartCount,
     ...(c.error !== undefined && c.error !== "" && { error: c.error }),
+    ...(c.node !== undefined && { node: c.node }),
     ...(stats !== undefined && {
       cpu: `${stats.cpuPercent.toFixed(1)}%`,
       memory:

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
@@ -169,4 +169,44 @@ export async function runningTasks(
       node: nodes.get(t.NodeID ?? "") ?? "",
       env: t.Spec?.ContainerSpec?.Env ?? [],
     }));
+}
+
+const LOCK_DIR = join(tmpdir(), "stack-swarm-tests.lock");
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes the test swarm for this test file alone until the returned function is called:
+ * swarm test files run in parallel workers, and one of them stops the worker node, which
+ * would disturb placement and logs in another. A lock left by a dead process is taken over.
+ */
+export async function lockCluster(timeoutMs = 600_000): Promise<() => void> {
+  const owner = join(LOCK_DIR, "pid");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      writeFileSync(owner, String(process.pid));
+      return () => rmSync(LOCK_DIR, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    let pid = Number.NaN;
+    try {
+      pid = Number(readFileSync(owner, "utf8"));
+    } catch {
+      // the owner is between mkdir and writing its pid
+    }
+    if (Number.isInteger(pid) && (pid === process.pid || !alive(pid)))
+      rmSync(LOCK_DIR, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK_DIR}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

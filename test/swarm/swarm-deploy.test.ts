@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeStack } from "../../src/api/remove.js";
 import { stackReplicas } from "../../src/api/status.js";
 import { LABELS } from "../../src/engine/labels.js";
@@ -16,6 +16,7 @@ import {
   clusterScript,
   cleanupSwarmStack,
   deploySwarm,
+  lockCluster,
   requireCluster,
   runningTasks,
   tempStackFile,
@@ -29,11 +30,20 @@ const ENV = { WEB_IMAGE: TEST_IMAGE, REDIS_IMAGE: TEST_IMAGE };
 
 const cluster = requireCluster();
 const stacks: string[] = [];
+let release: (() => void) | undefined;
+
+beforeAll(async () => {
+  if (cluster !== undefined) release = await lockCluster();
+}, 600_000);
 
 afterAll(async () => {
   if (cluster === undefined) return;
-  clusterScript("start-worker");
-  await Promise.all(stacks.map((s) => cleanupSwarmStack(cluster.docker, s)));
+  try {
+    clusterScript("start-worker");
+    await Promise.all(stacks.map((s) => cleanupSwarmStack(cluster.docker, s)));
+  } finally {
+    release?.();
+  }
 });
 
 describe.skipIf(cluster === undefined)("swarm driver", () => {
@@ -261,10 +271,9 @@ configs:
     image: ${TEST_IMAGE}
     command: ["sleep", "86400"]
     stop_grace_period: 1s
+    # No restart policy: swarm's default (any) applies, which reschedules off a down node.
     deploy:
       replicas: 2
-      restart_policy:
-        condition: any
       placement:
         preferences: [spread: node.id]
 `);

@@ -142,7 +142,8 @@ function newest(a: SwarmTaskItem, b: SwarmTaskItem): number {
  * The tasks that matter now, as replica rows: per slot (per node for global services) the
  * tasks whose desired state is `running` (or `ready`), else only the newest one. `services`
  * maps service IDs to their observation; tasks of other services are dropped. Names are
- * `<service name>.<slot>` (global: `<service name>.<node id>`), as `docker stack ps` shows.
+ * `<service name>.<slot>` (global: `<service name>.<node id>`), as `docker stack ps` shows;
+ * a global task's slot is its node's position among the nodes sorted by hostname.
  */
 export function toTaskRows(
   services: readonly ObservedService[],
@@ -151,6 +152,13 @@ export function toTaskRows(
 ): ObservedContainer[] {
   const byId = new Map(services.map((s) => [s.id, s]));
   const hostnames = new Map(nodes.map((n) => [n.id, n.hostname]));
+  // Global tasks have no slot: number them by node (hostname order) so each node's task is
+  // its own replica row and `services` counts one per node.
+  const nodeSlots = new Map(
+    [...nodes]
+      .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id))
+      .map((n, i) => [n.id, i + 1]),
+  );
   const groups = new Map<string, SwarmTaskItem[]>();
   for (const task of tasks) {
     if (!byId.has(task.ServiceID)) continue;
@@ -175,7 +183,10 @@ export function toTaskRows(
         id: task.ID,
         name: `${service.name}.${task.Slot !== undefined && task.Slot > 0 ? task.Slot : (task.NodeID ?? task.ID)}`,
         service: service.service,
-        slot: task.Slot !== undefined && task.Slot > 0 ? task.Slot : 1,
+        slot:
+          task.Slot !== undefined && task.Slot > 0
+            ? task.Slot
+            : (nodeSlots.get(task.NodeID ?? "") ?? 1),
         configHash: labels[LABELS.configHash] ?? "",
         image: task.Spec?.ContainerSpec?.Image ?? service.image,
         state,

@@ -250,12 +250,25 @@ function fileReferences(
 }
 
 /**
+ * True when another service waits for `name` with `service_completed_successfully`: a job
+ * that must run once, which swarm's `any` would start again after it exits 0.
+ */
+function isOneShot(spec: StackSpec, name: string): boolean {
+  return Object.values(spec.services).some(
+    (s) => s.dependsOn[name]?.condition === "service_completed_successfully",
+  );
+}
+
+/**
  * Maps one service of `spec` to its swarm service spec and hash. Choices made here:
  * - Name `<stack>_<service>`; service and container labels carry
  *   `com.docker.stack.namespace` (so `docker stack ps/services/rm` see it) and the service
  *   carries `stack.name`, `stack.service`, `stack.config-hash`, `stack.version`.
  * - Every network gets the aliases `[service, ...aliases]`; driver-neutral ports keep their
  *   mode (ingress or host); `endpoint_mode` defaults to vip.
+ * - With no restart policy in the file the condition is swarm's default `any`, as with
+ *   `docker stack deploy` (tasks restart and move off a failed node), except for one-shot
+ *   jobs (a `service_completed_successfully` dependency), which keep `none`.
  * - The hash covers the whole body except `stack.version` and the replica count (compared
  *   on its own: scaling is an update that swarm applies without restarting tasks). It is
  *   also put on the containers, so each task tells which spec it runs.
@@ -333,7 +346,9 @@ export function swarmServiceSpec(input: SwarmServiceInput): SwarmServicePlan {
   if (Object.keys(res).length > 0) resources.Reservations = res;
 
   const rp = deploy.restartPolicy;
-  const restart: SwarmServiceSpec["TaskTemplate"]["RestartPolicy"] = { Condition: rp.condition };
+  const restart: SwarmServiceSpec["TaskTemplate"]["RestartPolicy"] = {
+    Condition: rp.defaulted === true && !isOneShot(spec, service.name) ? "any" : rp.condition,
+  };
   if (rp.delayMs !== undefined) restart.Delay = rp.delayMs * NS_PER_MS;
   if (rp.maxAttempts !== undefined) restart.MaxAttempts = rp.maxAttempts;
   if (rp.windowMs !== undefined) restart.Window = rp.windowMs * NS_PER_MS;

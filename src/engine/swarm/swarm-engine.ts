@@ -42,6 +42,9 @@ export interface SwarmEngineOptions {
   readonly stackVersion?: string;
 }
 
+/** How often `events` compares the stack's tasks (swarm has no task events). */
+const TASK_POLL_MS = 1000;
+
 /** dockerode has `Task#logs` (GET /tasks/{id}/logs) but its typings lack it. */
 interface TaskWithLogs {
   logs(options: Record<string, unknown>): Promise<unknown>;
@@ -564,7 +567,94 @@ export class SwarmEngine implements ServiceEngine {
     }
   }
 
+  /**
+   * Changes to `stack` until `signal` aborts: the manager's service, network and node events,
+   * merged with task changes found by polling the stack's tasks every {@link TASK_POLL_MS}
+   * (reported as a `service` event with action `task`). Polling because dockerd 20.10 has no
+   * task events, and a task on a worker emits its container events only on that worker: a
+   * scale or a rescheduled task would otherwise never wake `stack ps`. Ends or throws when the
+   * event stream breaks, like the docker driver's.
+   */
   async *events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent> {
+    if (signal.aborted) return;
+    const inner = new AbortController();
+    const stop = () => inner.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    const queue: EngineEvent[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    let failure: unknown;
+    const push = (e: EngineEvent) => {
+      queue.push(e);
+      wake?.();
+    };
+    const stream = (async () => {
+      try {
+        for await (const e of this.managerEvents(stack, inner.signal)) push(e);
+      } catch (err) {
+        failure = err;
+      } finally {
+        ended = true;
+        wake?.();
+      }
+    })();
+    const poll = (async () => {
+      let last: string | undefined;
+      while (!inner.signal.aborted) {
+        try {
+          const now = await this.taskFingerprint(stack);
+          if (last !== undefined && now !== last) push({ type: "service", action: "task" });
+          last = now;
+        } catch {
+          // An unreachable manager breaks the event stream too, which reports it.
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, TASK_POLL_MS);
+          function done() {
+            clearTimeout(timer);
+            inner.signal.removeEventListener("abort", done);
+            resolve();
+          }
+          inner.signal.addEventListener("abort", done, { once: true });
+        });
+      }
+    })();
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (ended) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      signal.removeEventListener("abort", stop);
+      inner.abort();
+      await Promise.allSettled([stream, poll]);
+    }
+    if (failure !== undefined && !signal.aborted) throw failure;
+  }
+
+  /** ID, state, desired state and node of every task of `stack`, as one comparable string. */
+  private async taskFingerprint(stack: string): Promise<string> {
+    const context = `poll tasks of stack ${stack}`;
+    const services = (await this.call(context, () =>
+      this.docker.listServices({ filters: { label: [`${SWARM_NAMESPACE_LABEL}=${stack}`] } }),
+    )) as SwarmServiceItem[];
+    if (services.length === 0) return "";
+    const tasks = (await this.call(context, () =>
+      this.docker.listTasks({ filters: { service: services.map((x) => x.ID) } }),
+    )) as SwarmTaskItem[];
+    return tasks
+      .map((t) => `${t.ID}:${t.Status?.State ?? ""}:${t.DesiredState ?? ""}:${t.NodeID ?? ""}`)
+      .sort()
+      .join(",");
+  }
+
+  private async *managerEvents(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent> {
     const context = `watch swarm events for stack ${stack}`;
     if (signal.aborted) return;
     const stream = await this.call(context, () =>

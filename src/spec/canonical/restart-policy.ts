@@ -30,8 +30,8 @@ function fromRestart(value: string, path: DocPath, ctx: NormaliseContext): Resta
  *   to `any` (swarm's default), `delay` and `window` become ms, `max_attempts` is kept.
  * - `restart:` maps `no` -> none, `always` and `unless-stopped` -> any, `on-failure[:N]` ->
  *   on-failure with maxAttempts N.
- * - Neither given -> `none`: compose's engine default. Swarm would restart (`any`), but a
- *   file that wants that under `stack` says so, which the get-started lab does.
+ * - Neither given -> `none` marked `defaulted`: compose's engine default for the docker
+ *   driver; the swarm driver turns it into swarm's default `any` (see `swarmServiceSpec`).
  */
 export function normaliseRestartPolicy(
   service: Readonly<Record<string, unknown>>,
@@ -69,5 +69,5 @@ export function normaliseRestartPolicy(
   }
   const restart = str(service["restart"]);
   if (restart !== undefined) return fromRestart(restart, [...path, "restart"], ctx);
-  return { condition: "none" };
+  return { condition: "none", defaulted: true };
 }

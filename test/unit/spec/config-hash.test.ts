@@ -57,3 +57,12 @@ services:
     expect(hashOf(BASE.replace('B: "2"', "B:"), { B: "4" })).not.toBe(base);
   });
 });
+
+describe("serviceConfigHash and the defaulted restart policy", () => {
+  it("is the same with no restart policy as with restart: no (only swarm reads the difference)", () => {
+    const none = `services:\n  web:\n    image: nginx:1.27\n`;
+    const explicit = `services:\n  web:\n    image: nginx:1.27\n    restart: "no"\n`;
+    expect(hashOf(none)).toBe(hashOf(explicit));
+    expect(hashOf(none)).not.toBe(hashOf(explicit.replace('"no"', "always")));
+  });
+});

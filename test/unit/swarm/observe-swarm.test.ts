@@ -98,6 +98,23 @@ describe("swarm observation mapping", () => {
     expect(rows[0]?.configHash).toBe("s1:new");
   });
 
+  it("gives each node's task of a global service its own row, numbered by node", () => {
+    const agent = { ...svc, mode: "global" as const };
+    const at = "2024-01-01T00:00:00Z";
+    const rows = toTaskRows(
+      [agent],
+      [
+        task("gb", 0, "running", "running", at, { NodeID: "N2" }),
+        task("ga", 0, "running", "running", at, { NodeID: "N1" }),
+      ],
+      nodes,
+    );
+    expect(rows.map((r) => [r.name, r.slot, r.node]).sort()).toEqual([
+      ["demo_web.N1", 1, "stack-swarm-a"],
+      ["demo_web.N2", 2, "stack-swarm-b"],
+    ]);
+  });
+
   it("finds the newest task error of each service", () => {
     const errors = latestTaskErrors([
       task("a", 1, "failed", "shutdown", "2024-01-01T00:00:00Z", {
@@ -193,19 +210,14 @@ describe("judgeSwarmService", () => {
 });
 
 describe("swarmDriverIssues", () => {
-  it("warns that a long-running service with restart policy none is not rescheduled off a failed node", () => {
+  it("does not warn about restart policies: swarm's default applies when the file gives none", () => {
     const spec = stackSpec({
       services: [
-        serviceSpec("job", { restart: "none" }),
-        serviceSpec("app", {
-          restart: "none",
-          dependsOn: { job: "service_completed_successfully" },
-        }),
+        serviceSpec("job", { deploy: { restartPolicy: { condition: "none", defaulted: true } } }),
+        serviceSpec("app", { restart: "none" }),
       ],
     });
-    expect(swarmDriverIssues(spec).warnings.map((w) => w.path)).toEqual([
-      "services.app.deploy.restart_policy",
-    ]);
+    expect(swarmDriverIssues(spec).warnings).toEqual([]);
   });
 
   it("rejects build and network_mode, warns about what swarm ignores and about too few nodes", () => {

@@ -202,3 +202,43 @@ describe("fileObjectName", () => {
     expect(fileObjectName("demo", "token", "abd")).not.toBe(fileObjectName("demo", "token", "abc"));
   });
 });
+
+describe("swarmServiceSpec restart condition", () => {
+  const condition = (spec: StackSpec, name: string) =>
+    swarmServiceSpec({
+      spec,
+      service: spec.services[name]!,
+      objects: { secrets: {}, configs: {} },
+      stackVersion: "0",
+    }).body.TaskTemplate.RestartPolicy.Condition;
+  const defaulted = { restartPolicy: { condition: "none", defaulted: true } } as const;
+
+  it("uses swarm's default any when the file gave no policy, like docker stack deploy", () => {
+    const spec = stackSpec({
+      services: [
+        serviceSpec("web", { deploy: defaulted }),
+        serviceSpec("off", { restart: "none" }),
+        serviceSpec("retry", { restart: "on-failure" }),
+      ],
+    });
+    expect(["web", "off", "retry"].map((n) => condition(spec, n))).toEqual([
+      "any",
+      "none",
+      "on-failure",
+    ]);
+  });
+
+  it("keeps none for a one-shot job others wait on, so it is not started again after exit 0", () => {
+    const spec = stackSpec({
+      services: [
+        serviceSpec("migrate", { deploy: defaulted }),
+        serviceSpec("app", {
+          deploy: defaulted,
+          dependsOn: { migrate: "service_completed_successfully" },
+        }),
+      ],
+    });
+    expect(condition(spec, "migrate")).toBe("none");
+    expect(condition(spec, "app")).toBe("any");
+  });
+});

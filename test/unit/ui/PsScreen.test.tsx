@@ -82,6 +82,23 @@ describe("PsScreen", () => {
     expect(lines[8]).toBe("  web.3    running        45s     0         -       -");
   });
 
+  it("shows the node of every task on a swarm", () => {
+    const tasks = [1, 2].map((slot) =>
+      replica("web", slot, { node: slot === 1 ? "stack-swarm-a" : "stack-swarm-b" }),
+    );
+    const state = reducePs(initialPsState("gsl"), {
+      type: "observed",
+      at: NOW,
+      observed: observation(tasks),
+    });
+    expect(frame(state, 80).split("\n").slice(2)).toEqual([
+      "  REPLICA  NODE           STATE          UPTIME  RESTARTS  ERROR",
+      "web  2/2  stack-test/busybox:latest",
+      "  web.1    stack-swarm-a  running        45s     0",
+      "  web.2    stack-swarm-b  running        45s     0",
+    ]);
+  });
+
   it("says so on screen when the engine stream is lost, keeping the last known replicas", () => {
     const state = reducePs(getStarted(), {
       type: "stream-broken",

@@ -19,7 +19,7 @@ describe("restart policy", () => {
     ["restart: unless-stopped", { condition: "any" }],
     ["restart: on-failure", { condition: "on-failure" }],
     ["restart: on-failure:3", { condition: "on-failure", maxAttempts: 3 }],
-    ["image: x", { condition: "none" }],
+    ["image: x", { condition: "none", defaulted: true }],
   ])("%s", (yaml, policy) => {
     expect(run(`${yaml}\n`)).toEqual({ policy, issues: [] });
   });
