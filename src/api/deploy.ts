@@ -5,10 +5,13 @@ import type { Plan } from "../plan/operation.js";
 import type { ProgressSink } from "../progress/events.js";
 import { formatIssue, SpecError } from "../spec/errors.js";
 import { loadStack, type LoadStackOptions } from "../spec/load-stack.js";
+import { withContextHashes } from "../spec/build-context.js";
+import { withSecretContents } from "../spec/secret-content.js";
 import type { SpecWarning, StackSpec } from "../spec/types.js";
 import { isServiceEngine } from "../engine/service-engine.js";
 import { deploySwarmStack } from "./deploy-swarm.js";
 import { dockerDriverIssues, dockerDriverWarnings } from "./preflight.js";
+import { securityWarnings } from "./security-warnings.js";
 
 /** What `stack deploy` (or a test's global setup) asks for. */
 export interface DeployOptions extends LoadStackOptions {
@@ -21,6 +24,8 @@ export interface DeployOptions extends LoadStackOptions {
   /** Remove services no longer in the file. */
   readonly prune?: boolean;
   readonly forceRecreate?: boolean;
+  /** Build images of services with `build:` even when their context is unchanged. */
+  readonly build?: boolean;
   /** Restrict the deploy to these services (scale uses it). */
   readonly services?: readonly string[];
   /** Override replica counts (`stack scale`). */
@@ -69,27 +74,42 @@ function withReplicas(spec: StackSpec, replicas: Readonly<Record<string, number>
  */
 export async function deployStack(options: DeployOptions): Promise<DeployResult> {
   const { spec: loaded, warnings } = await loadStack(options);
-  const spec = options.replicas ? withReplicas(loaded, options.replicas) : loaded;
+  const scaled = options.replicas ? withReplicas(loaded, options.replicas) : loaded;
+  // STACK_INGRESS_IMAGE picks the ingress proxy's image; build contexts are hashed once here
+  // so the planner (pure) can tell a changed context from an unchanged one.
+  const ingressImage = options.env["STACK_INGRESS_IMAGE"];
+  const spec = await withContextHashes(
+    ingressImage !== undefined && ingressImage !== "" ? { ...scaled, ingressImage } : scaled,
+  );
   const engine = await options.engine();
   options.sink.emit({
     type: "info",
     message: `using the ${engine.driver} driver (${engine.address})`,
   });
   if (isServiceEngine(engine)) {
-    for (const w of warnings) options.sink.emit({ type: "warning", message: formatWarning(w) });
+    // Swarm ignores privileged and pid (swarmDriverIssues says so): warn only about the rest.
+    const security = securityWarnings(spec).filter(
+      (w) => !/\.(privileged|pid)$/.test(w.path ?? ""),
+    );
+    for (const w of [...warnings, ...security])
+      options.sink.emit({ type: "warning", message: formatWarning(w) });
     return deploySwarmStack(spec, engine, options);
   }
   const preflight = dockerDriverIssues(spec);
   if (preflight.length > 0) throw new SpecError(preflight);
-  for (const w of [...warnings, ...dockerDriverWarnings(spec)])
+  for (const w of [...warnings, ...dockerDriverWarnings(spec), ...securityWarnings(spec)])
     options.sink.emit({ type: "warning", message: formatWarning(w) });
+  // Secret and config content is read once, here: the driver writes it into each replica,
+  // and its keyed digest joins the config hash so changed content rolls the service.
+  const withSecrets = await withSecretContents(spec, options.env);
 
-  const result = await converge(spec, {
+  const result = await converge(withSecrets, {
     engine,
     sink: options.sink,
     parallel: options.parallel ?? 8,
     prune: options.prune ?? false,
     ...(options.forceRecreate !== undefined && { forceRecreate: options.forceRecreate }),
+    ...(options.build !== undefined && { build: options.build }),
     ...(options.services !== undefined && { services: options.services }),
     ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
     ...(options.signal !== undefined && { signal: options.signal }),
@@ -104,14 +124,14 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
   if (!result.ok || options.dryRun || !options.wait) {
     return {
       ok: result.ok,
-      spec,
+      spec: withSecrets,
       plan: result.plan,
       changed: result.changed,
       timedOut: false,
       interrupted: result.interrupted,
     };
   }
-  const waited = await waitForStack(spec, {
+  const waited = await waitForStack(withSecrets, {
     engine,
     sink: options.sink,
     timeoutMs: options.timeoutMs ?? 300_000,
@@ -126,7 +146,7 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
   }
   return {
     ok: waited.ok,
-    spec,
+    spec: withSecrets,
     plan: result.plan,
     changed: result.changed,
     timedOut: waited.timedOut,

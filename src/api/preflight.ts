@@ -1,20 +1,29 @@
+import { ingressPorts } from "../spec/ingress.js";
 import type { SpecIssue, SpecWarning, StackSpec } from "../spec/types.js";
 
 /**
  * Checks a spec against what the single-engine docker driver can do, before any engine call.
- * A fixed host port can be bound by one container only, so a service with more than one
- * replica cannot publish one until published-port load balancing exists.
+ * A fixed host port can be bound by one container only: the stack's ingress proxy serves the
+ * TCP ports of services with several replicas (see `ingressPorts`); a fixed port it cannot
+ * serve (UDP/SCTP, `mode: host`, `network_mode`) on such a service is an error.
  */
 export function dockerDriverIssues(spec: StackSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const service of Object.values(spec.services)) {
     if (service.deploy.replicas <= 1) continue;
+    const served = new Set(ingressPorts(service));
     service.ports.forEach((port, index) => {
-      if (port.published === undefined) return;
+      if (port.published === undefined || served.has(port)) return;
+      const why =
+        port.protocol !== "tcp"
+          ? `the ingress proxy balances TCP only, not ${port.protocol}`
+          : port.mode === "host"
+            ? `mode: host binds the port in every replica`
+            : `a service with network_mode cannot be reached by the ingress proxy`;
       issues.push({
         path: `services.${service.name}.ports[${index}]`,
         message:
-          `publishes host port ${port.published} but has ${service.deploy.replicas} replicas: ` +
+          `publishes host port ${port.published} but has ${service.deploy.replicas} replicas and ${why}: ` +
           `on one Docker engine only one container can bind a host port. Publish only the ` +
           `container port (e.g. "${port.target}") so each replica gets its own host port, or ` +
           `set replicas to 1.`,
@@ -37,20 +46,11 @@ export interface SwarmDriverIssues {
  * names tasks), `links` (use the service name or a network alias), `privileged`, `pid`,
  * a published port bound to one host address. With `nodes` known, a replicated service
  * whose `max_replicas_per_node` times the node count is below its replicas gets a warning:
- * the rest of its tasks stay pending. A long-running service with restart policy `none` (the
- * default without `restart:` / `restart_policy`) gets a warning: swarm would not reschedule
- * its tasks off a failed node. `depends_on` conditions are honoured by `stack`.
+ * the rest of its tasks stay pending. `depends_on` conditions are honoured by `stack`.
  */
 export function swarmDriverIssues(spec: StackSpec, nodes?: number): SwarmDriverIssues {
   const errors: SpecIssue[] = [];
   const warnings: SpecWarning[] = [];
-  const oneShot = new Set(
-    Object.values(spec.services).flatMap((s) =>
-      Object.entries(s.dependsOn)
-        .filter(([, d]) => d.condition === "service_completed_successfully")
-        .map(([dep]) => dep),
-    ),
-  );
   for (const s of Object.values(spec.services).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const at = `services.${s.name}`;
     if (s.build !== undefined)
@@ -87,13 +87,6 @@ export function swarmDriverIssues(spec: StackSpec, nodes?: number): SwarmDriverI
           message: `host_ip ${p.hostIp} is ignored on swarm: published ports listen on every address of the node`,
         });
     });
-    // The normaliser's default (no restart: and no restart_policy) is `none`, unlike swarm's
-    // own default (`any`): say what that means on a cluster.
-    if (s.deploy.restartPolicy.condition === "none" && !oneShot.has(s.name))
-      warnings.push({
-        path: `${at}.deploy.restart_policy`,
-        message: `restart policy is none: swarm will neither restart its tasks nor reschedule them when a node goes down; set deploy.restart_policy.condition: any (docker stack deploy's default) to keep it running`,
-      });
     const max = s.deploy.placement.maxReplicasPerNode;
     if (
       nodes !== undefined &&

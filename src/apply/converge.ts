@@ -3,6 +3,7 @@ import type { ObservedState } from "../plan/observed-state.js";
 import type { Plan } from "../plan/operation.js";
 import { reconcile as defaultReconcile, type ReconcileOptions } from "../plan/reconcile.js";
 import type { ProgressSink } from "../progress/events.js";
+import { ingressImage, ingressRoutes } from "../spec/ingress.js";
 import type { StackSpec } from "../spec/types.js";
 import { executePlan, type ExecuteContext, type FailedOperation } from "./execute-plan.js";
 import { InterruptedError, withRetry } from "./retry-policy.js";
@@ -33,6 +34,8 @@ export interface ConvergeContext extends Pick<
   readonly forceRecreate?: boolean;
   /** Restrict planning to these services (`stack scale`). */
   readonly services?: readonly string[];
+  /** Build images of services with `build:` even when current; first round only. */
+  readonly build?: boolean;
   /** Plan executions before giving up; default 3. */
   readonly maxRounds?: number;
   /** Observe and plan once, change nothing, return the plan. */
@@ -65,7 +68,12 @@ export interface ConvergeResult {
 /** Images to check for presence and external objects to check for existence. */
 function wantedObjects(spec: StackSpec, services: readonly string[] | undefined) {
   const names = services ?? Object.keys(spec.services);
-  const images = [...new Set(names.flatMap((n) => spec.services[n]?.image ?? []))].sort();
+  const images = [
+    ...new Set([
+      ...names.flatMap((n) => spec.services[n]?.image ?? []),
+      ...(ingressRoutes(spec).length > 0 ? [ingressImage(spec)] : []),
+    ]),
+  ].sort();
   const externalNetworks = Object.values(spec.networks)
     .filter((n) => n.external)
     .map((n) => n.name)
@@ -148,6 +156,7 @@ export async function converge(spec: StackSpec, ctx: ConvergeContext): Promise<C
       // Only the first round forces: afterwards every replica is fresh and forcing again
       // would recreate forever.
       ...(ctx.forceRecreate === true && rounds === 0 ? { forceRecreate: true } : {}),
+      ...(ctx.build === true && rounds === 0 ? { build: true } : {}),
     });
     const isFirst = first === undefined;
     first ??= plan;

@@ -2,7 +2,8 @@ import type { Engine } from "../engine/engine.js";
 import { EngineError } from "../engine/errors.js";
 import type { Operation, Plan } from "../plan/operation.js";
 import type { ProgressSink } from "../progress/events.js";
-import { networkConfigHash, serviceConfigHash } from "../spec/config-hash.js";
+import { buildConfigHash, networkConfigHash, serviceConfigHash } from "../spec/config-hash.js";
+import { ingressConfigHash } from "../spec/ingress.js";
 import type { StackSpec } from "../spec/types.js";
 import { StepFailure, tailLogs, waitReady } from "./readiness.js";
 import { runSwarmOperation } from "./execute-swarm-op.js";
@@ -342,8 +343,12 @@ async function runOperation(
     case "remove-container": {
       const grace =
         op.service === undefined ? undefined : spec.services[op.service]?.stopGracePeriodMs;
-      await call(`stopping ${op.name}`, () => engine.stopContainer(op.containerId, grace));
-      await call(`removing ${op.name}`, () => engine.removeContainer(op.containerId));
+      await call(`stopping ${op.name}`, () =>
+        engine.stopContainer(op.containerId, grace, spec.name),
+      );
+      // With the stack name the driver checks the container's labels first: never touch
+      // a container this stack does not own.
+      await call(`removing ${op.name}`, () => engine.removeContainer(op.containerId, spec.name));
       return;
     }
     case "rename-container":
@@ -377,6 +382,27 @@ async function runOperation(
     case "delay":
       await sleep(op.ms, signal);
       return;
+    case "build-image": {
+      const build = spec.services[op.service]?.build;
+      if (build === undefined || engine.buildImage === undefined)
+        throw new StepFailure(`cannot build ${op.image}: no build settings or no build support`);
+      const buildImage = engine.buildImage.bind(engine);
+      await call(`building image ${op.image}`, () =>
+        buildImage({ image: op.image, build, buildHash: buildConfigHash(build) }, (p) =>
+          sink.emit({ type: "pull-progress", image: p.image, status: p.status }),
+        ),
+      );
+      return;
+    }
+    case "create-ingress": {
+      if (engine.createIngress === undefined)
+        throw new StepFailure(`the ${engine.driver} driver cannot run an ingress`);
+      const createIngress = engine.createIngress.bind(engine);
+      await call(`creating ingress ${op.name}`, () =>
+        createIngress(spec, op.name, ingressConfigHash(spec)),
+      );
+      return;
+    }
     default:
       throw new StepFailure(`${op.kind} is not supported by the docker driver`);
   }

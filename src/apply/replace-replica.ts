@@ -258,7 +258,11 @@ export async function replaceReplica(op: ReplaceOperation, ctx: ReplaceContext):
     if (op.order === "stop-first") {
       if (old !== undefined) {
         oldStopped = true;
-        await engineCall(`stopping ${op.name}`, () => engine.stopContainer(old.id, grace), retry);
+        await engineCall(
+          `stopping ${op.name}`,
+          () => engine.stopContainer(old.id, grace, spec.name),
+          retry,
+        );
       }
       await engineCall(`starting ${newName}`, () => engine.startContainer(id), retry);
       await monitorReplica(id, update.monitorMs, ctx);
@@ -298,7 +302,11 @@ export async function replaceReplica(op: ReplaceOperation, ctx: ReplaceContext):
     }
     if (old !== undefined) {
       if (!oldStopped)
-        await engineCall(`stopping ${op.name}`, () => engine.stopContainer(old.id, grace), retry);
+        await engineCall(
+          `stopping ${op.name}`,
+          () => engine.stopContainer(old.id, grace, spec.name),
+          retry,
+        );
       if (update.failureAction === "rollback") {
         const keptName = replacementName(spec.name, service.name, op.slot, old.configHash);
         await engineCall(
@@ -315,7 +323,11 @@ export async function replaceReplica(op: ReplaceOperation, ctx: ReplaceContext):
           oldWasRunning,
         });
       } else {
-        await engineCall(`removing ${op.name}`, () => engine.removeContainer(old.id), retry);
+        await engineCall(
+          `removing ${op.name}`,
+          () => engine.removeContainer(old.id, spec.name),
+          retry,
+        );
       }
     }
     await engineCall(`renaming ${newName}`, () => engine.renameContainer(id, op.name), retry);

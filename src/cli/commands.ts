@@ -10,6 +10,7 @@ import { selectEngine } from "../engine/select-engine.js";
 import type { Engine } from "../engine/engine.js";
 import { formatPlan } from "../plan/format-plan.js";
 import { loadStack } from "../spec/load-stack.js";
+import { maskSecretValues, secretValues } from "../spec/secret-content.js";
 import { parseDurationMs } from "../spec/units.js";
 import { STACK_NAME_PATTERN } from "../engine/naming.js";
 import { EXIT } from "./exit-codes.js";
@@ -17,6 +18,9 @@ import { formatAge, formatTable } from "./format-table.js";
 import { CliExit } from "./handle-error.js";
 import { createSink, type ProgressMode } from "./select-sink.js";
 import { SpecError } from "../spec/errors.js";
+import { supervise } from "../apply/supervise.js";
+import type { ProgressSink } from "../progress/events.js";
+import type { StackSpec } from "../spec/types.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -122,7 +126,12 @@ export function registerCommands(program: Command, exit: { code: number }): void
       .option("--dry-run", "print the plan and change nothing")
       .option("--prune", "remove services that are no longer in the stack file")
       .option("--force-recreate", "recreate every replica even when unchanged")
+      .option("--build", "build the images of services with build: even when unchanged")
       .option("--wait", "wait until every replica runs and is healthy (one-shot jobs exited 0)")
+      .option(
+        "--watch",
+        "after deploying, keep the stack converged (restart policies, removed replicas, engine restarts) until Ctrl-C",
+      )
       .option("--timeout <duration>", "limit for --wait, e.g. 90s or 5m", "5m")
       .option("--parallel <n>", "engine calls at once", positiveInt("--parallel"), 8)
       .addOption(
@@ -134,20 +143,29 @@ export function registerCommands(program: Command, exit: { code: number }): void
     const sink = createSink(opts.progress as ProgressMode);
     try {
       const timeoutMs = parseTimeout(opts.timeout as string);
+      let engine: Engine | undefined;
+      const signal = interruptSignal();
       const result = await deployStack({
         ...loadOptions(opts),
         stackName: checkStackName(name),
-        engine: () => engineFromEnv(opts.driver as DriverName | undefined),
+        engine: async () => (engine = await engineFromEnv(opts.driver as DriverName | undefined)),
         sink,
         dryRun: Boolean(opts.dryRun),
         prune: Boolean(opts.prune),
         forceRecreate: Boolean(opts.forceRecreate),
+        build: Boolean(opts.build),
         wait: Boolean(opts.wait),
         timeoutMs,
         parallel: opts.parallel as number,
-        signal: interruptSignal(),
+        signal,
       });
       if (opts.dryRun) process.stdout.write(formatPlan(result.plan));
+      if (opts.watch && !opts.dryRun && engine !== undefined && !signal.aborted) {
+        // Ctrl-C ends the watch and leaves the stack running: exit 0 unless the deploy failed.
+        await watchStack(result.spec, engine, sink, signal, opts);
+        exit.code = result.ok ? EXIT.ok : EXIT.failed;
+        return;
+      }
       exit.code = result.interrupted
         ? EXIT.interrupted
         : result.timedOut
@@ -402,9 +420,44 @@ export function registerCommands(program: Command, exit: { code: number }): void
     });
     for (const w of warnings) process.stderr.write(`warning: ${formatWarning(w)}\n`);
     if (opts.quiet) return;
+    // The model names a secret's file or variable, never its value; a value that reached
+    // the model some other way (interpolated into a label, say) is masked.
+    const secrets = await secretValues(spec, loadOptions(opts).env);
     process.stdout.write(
-      opts.format === "json" ? `${JSON.stringify(spec, null, 2)}\n` : toYaml(spec),
+      maskSecretValues(
+        opts.format === "json" ? `${JSON.stringify(spec, null, 2)}\n` : toYaml(spec),
+        secrets,
+      ),
     );
+  });
+}
+
+/** `deploy --watch`: supervise the docker driver's stack; swarm supervises its own. */
+async function watchStack(
+  spec: StackSpec,
+  engine: Engine,
+  sink: ProgressSink,
+  signal: AbortSignal,
+  opts: { parallel?: unknown; prune?: unknown },
+): Promise<void> {
+  if (engine.driver !== "docker") {
+    sink.emit({
+      type: "info",
+      message:
+        "--watch: the swarm keeps the stack converged itself (restart policies, rescheduling); nothing to watch",
+    });
+    return;
+  }
+  sink.emit({
+    type: "info",
+    message: `watching stack ${spec.name}; Ctrl-C stops watching and leaves it running`,
+  });
+  await supervise(spec, {
+    engine,
+    sink,
+    signal,
+    parallel: opts.parallel as number,
+    prune: Boolean(opts.prune),
   });
 }
 

@@ -1,5 +1,12 @@
 import type { ObservedContainer, ObservedState } from "../plan/observed-state.js";
-import type { NetworkSpec, ServiceSpec, StackSpec, VolumeSpec } from "../spec/types.js";
+import type {
+  BuildSpec,
+  NetworkSpec,
+  RestartPolicySpec,
+  ServiceSpec,
+  StackSpec,
+  VolumeSpec,
+} from "../spec/types.js";
 
 /** Facts about the engine we talk to. */
 export interface EngineInfo {
@@ -96,10 +103,17 @@ export interface Engine {
   /** Creates (does not start) a replica container, attached to all its networks; returns its id. */
   createContainer(request: ContainerRequest): Promise<string>;
   startContainer(id: string): Promise<void>;
-  /** Stops with the given grace period (engine default when undefined); 304/404 count as success. */
-  stopContainer(id: string, timeoutMs?: number): Promise<void>;
-  /** Removes (forced, with anonymous volumes); 404 counts as success. */
-  removeContainer(id: string): Promise<void>;
+  /**
+   * Stops with the given grace period (engine default when undefined); 304/404 count as
+   * success. With `stack`, refuses (EngineError `invalid`) a container not labelled as
+   * belonging to that stack, before touching it.
+   */
+  stopContainer(id: string, timeoutMs?: number, stack?: string): Promise<void>;
+  /**
+   * Removes (forced, with anonymous volumes); 404 counts as success. With `stack`, refuses
+   * (EngineError `invalid`) a container not labelled as belonging to that stack.
+   */
+  removeContainer(id: string, stack?: string): Promise<void>;
   renameContainer(id: string, name: string): Promise<void>;
   /** Current state of one container, or undefined when it no longer exists. */
   inspectContainer(id: string): Promise<ObservedContainer | undefined>;
@@ -112,8 +126,33 @@ export interface Engine {
   /** Engine events concerning `stack` until `signal` aborts; ends or throws when the stream breaks. */
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
   /**
+   * Changes the engine restart policy of container `id` in place (no recreate), e.g. to
+   * `none` while `stack deploy --watch` applies the policy itself. Optional: drivers
+   * without containers of their own (swarm) leave it out.
+   */
+  updateRestartPolicy?(id: string, policy: RestartPolicySpec): Promise<void>;
+  /**
    * One CPU and memory sample of container `id` (may take about a second: the engine
    * measures CPU over an interval). Optional: drivers without it make `ps --stats` say so.
    */
   stats?(id: string): Promise<ContainerStats>;
+  /**
+   * Builds `request.build` into the image `request.image`, labelled with `request.buildHash`
+   * (LABELS.buildHash); `onProgress` gets each build output line as its `status`. Optional:
+   * drivers that cannot build (swarm) leave it out.
+   */
+  buildImage?(request: BuildRequest, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /**
+   * Creates and starts the stack's ingress proxy container `name` serving the spec's ingress
+   * routes, labelled with `configHash`; returns its id. Optional: the docker driver only.
+   */
+  createIngress?(spec: StackSpec, name: string, configHash: string): Promise<string>;
+}
+
+/** One image build: the service's `build:` settings and the tag to give the result. */
+export interface BuildRequest {
+  readonly image: string;
+  readonly build: BuildSpec;
+  /** Written into the image's LABELS.buildHash label. */
+  readonly buildHash: string;
 }

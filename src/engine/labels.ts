@@ -19,6 +19,8 @@ export const LABELS = {
   version: "stack.version",
   /** Container role: `replica` for service replicas (others reserved, e.g. ingress). */
   role: "stack.role",
+  /** Hash of the build settings and context an image was built from (images). */
+  buildHash: "stack.build-hash",
 } as const;
 
 /** Swarm's own namespace label, used by the swarm driver so `docker stack` tools work. */

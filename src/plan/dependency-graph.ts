@@ -19,6 +19,8 @@ export const OPERATION_KIND_RANK: Readonly<Record<OperationKind, number>> = {
   delay: 9,
   "wait-ready": 10,
   "remove-volume": 11,
+  "build-image": 3,
+  "create-ingress": 9,
   // Swarm driver: objects before the services that use them; removals of replaced objects last.
   "create-secret": 1,
   "create-config": 1,

@@ -47,6 +47,10 @@ export function describePlannedOperation(op: Operation): string {
       return `remove secret ${op.name}`;
     case "remove-config":
       return `remove config ${op.name}`;
+    case "build-image":
+      return `build image ${op.image}`;
+    case "create-ingress":
+      return `create ingress ${op.name}`;
     case "delay":
       return `wait ${formatMs(op.ms)} between ${op.service === undefined ? "" : `${op.service} `}update batches`;
   }

@@ -40,6 +40,11 @@ export interface ObservedContainer {
   readonly error?: string;
   /** Swarm: the node the task runs on. */
   readonly node?: string;
+  /**
+   * `ingress` for the stack's ingress proxy (docker driver; its service reads `ingress` and
+   * its slot 0, so it never counts as a replica); undefined for replicas.
+   */
+  readonly role?: "ingress";
 }
 
 export interface ObservedNetwork {
@@ -63,6 +68,8 @@ export interface ObservedState {
   readonly volumes: readonly ObservedVolume[];
   /** Image references that are present locally (of those the observation was asked about). */
   readonly presentImages: readonly string[];
+  /** Build-hash label of present images (of those asked about) that `stack` built. */
+  readonly imageBuildHashes?: Readonly<Record<string, string>>;
   /** External network/volume names (of those asked about) that exist on the engine. */
   readonly externalNetworks: readonly string[];
   readonly externalVolumes: readonly string[];

@@ -15,7 +15,8 @@ export type Cause =
   | "update delay"
   | "removed by rm"
   | "scale"
-  | "content changed";
+  | "content changed"
+  | "build requested";
 
 interface OpBase {
   /** Unique, stable id, e.g. `container:web.3:create`; used in `after` edges. */
@@ -85,6 +86,24 @@ export type Operation = OpBase &
         readonly condition: DependencyCondition;
       }
     | { readonly kind: "delay"; readonly ms: number }
+    | {
+        /**
+         * Build the image of `service` from its `build:` settings and tag it `image`, with the
+         * build-hash label that tells later deploys whether it is current.
+         */
+        readonly kind: "build-image";
+        readonly service: string;
+        readonly image: string;
+      }
+    | {
+        /**
+         * Create and start the stack's ingress proxy container `name` (image `image`), serving
+         * the spec's ingress routes; the docker driver only.
+         */
+        readonly kind: "create-ingress";
+        readonly name: string;
+        readonly image: string;
+      }
     // Swarm driver (service level): swarm schedules and rolls the tasks itself.
     | {
         /** Create swarm service `name` from the spec of `service`. */

@@ -1,5 +1,11 @@
-import { containerName } from "../engine/naming.js";
-import { networkConfigHash, serviceConfigHash } from "../spec/config-hash.js";
+import { containerName, scopedName } from "../engine/naming.js";
+import { buildConfigHash, networkConfigHash, serviceConfigHash } from "../spec/config-hash.js";
+import {
+  ingressConfigHash,
+  ingressImage,
+  ingressNetworks,
+  ingressRoutes,
+} from "../spec/ingress.js";
 import type { RestartPolicySpec, ServiceSpec, StackSpec } from "../spec/types.js";
 import {
   OPERATION_KIND_RANK,
@@ -18,6 +24,8 @@ export interface ReconcileOptions {
   readonly forceRecreate?: boolean;
   /** Restrict to these services (and nothing else is touched), e.g. `stack scale`. */
   readonly services?: readonly string[];
+  /** Build every image of a service with `build:` even when it is current (`--build`). */
+  readonly build?: boolean;
 }
 
 /** An operation being built: edges are collected in a set and sorted once at the end. */
@@ -362,7 +370,9 @@ export function reconcile(
     scope = order.filter((name) => wanted.has(name));
   }
 
-  const containers = [...observed.containers].sort(compareContainers);
+  const everyContainer = [...observed.containers].sort(compareContainers);
+  const containers = everyContainer.filter((c) => c.role !== "ingress");
+  const ingressContainers = everyContainer.filter((c) => c.role === "ingress");
   const byService = new Map<string, ObservedContainer[]>();
   for (const c of containers) {
     const list = byService.get(c.service);
@@ -405,17 +415,59 @@ export function reconcile(
     }
   }
 
-  // 3. Networks and volumes of the planned services.
+  // 3. The ingress proxy: one container serving every published port of a service with
+  // several replicas (or start-first updates). Kept while it runs with the current hash; else
+  // removed (freeing its host ports first) and created again once the replicas it serves
+  // are planned, so a port a replica gives up is free when the ingress binds it.
+  const routes = ingressRoutes(spec);
+  const ingressHash = routes.length > 0 ? ingressConfigHash(spec) : "";
+  const ingressName = scopedName(stack, "ingress");
+  const keptIngress = ingressContainers.find(
+    (c) =>
+      routes.length > 0 &&
+      c.configHash === ingressHash &&
+      c.name === ingressName &&
+      (c.state === "running" || c.state === "restarting"),
+  );
+  const ingressRemovals: string[] = [];
+  for (const c of ingressContainers) {
+    if (c === keptIngress) continue;
+    const cause: Cause =
+      routes.length === 0
+        ? "orphaned"
+        : keptIngress !== undefined
+          ? "duplicate slot"
+          : c.configHash !== ingressHash
+            ? "config hash diverged"
+            : "not running";
+    ingressRemovals.push(
+      b.add({
+        id: `container:${c.name}:remove`,
+        kind: "remove-container",
+        name: c.name,
+        containerId: c.id,
+        cause,
+        after: [],
+      }),
+    );
+  }
+  for (const ops of serviceOps.values()) b.dependOn(ops.activating, ingressRemovals);
+
+  // 4. Networks and volumes of the planned services (and of the ingress).
   const removals = b.ops((op) => op.kind === "remove-container");
   const removeOps = removals.map((op) => op.id);
   const removedIds = new Set(
     removals.map((op) => (op.kind === "remove-container" ? op.containerId : "")),
   );
-  const survivors = containers.filter((c) => !removedIds.has(c.id));
+  const survivors = everyContainer.filter((c) => !removedIds.has(c.id));
 
   const networkOp = new Map<string, string>();
+  const ingressCreated = routes.length > 0 && keptIngress === undefined;
   const networkKeys = [
-    ...new Set(scope.flatMap((s) => Object.keys(spec.services[s]?.networks ?? {}))),
+    ...new Set([
+      ...scope.flatMap((s) => Object.keys(spec.services[s]?.networks ?? {})),
+      ...(ingressCreated ? ingressNetworks(spec) : []),
+    ]),
   ].sort(compareStrings);
   const observedNetworks = [...observed.networks].sort(
     (x, y) => compareStrings(x.name, y.name) || compareStrings(x.id, y.id),
@@ -525,16 +577,41 @@ export function reconcile(
     );
   }
 
-  // 4. Images, then the edges from container ops to their infrastructure.
+  // 5. Images, then the edges from container ops to their infrastructure. A service with
+  // `build:` gets its image built (never pulled) when it is missing, when its build-hash
+  // label differs from the current build settings and context, or when asked to.
   const present = new Set(observed.presentImages);
+  const built = new Set<string>();
+  for (const name of scope) {
+    const service = spec.services[name] as ServiceSpec;
+    if (service.build === undefined || built.has(service.image)) continue;
+    built.add(service.image);
+    const cause: Cause | undefined = !present.has(service.image)
+      ? "image missing"
+      : observed.imageBuildHashes?.[service.image] !== buildConfigHash(service.build)
+        ? "content changed"
+        : options.build === true
+          ? "build requested"
+          : undefined;
+    if (cause === undefined) continue;
+    b.add({
+      id: `image:${service.image}:build`,
+      kind: "build-image",
+      service: name,
+      image: service.image,
+      cause,
+      after: [],
+    });
+  }
   const images = [
-    ...new Set(
-      scope
+    ...new Set([
+      ...scope
         .filter((s) => (serviceOps.get(s)?.needImage.length ?? 0) > 0)
         .map((s) => spec.services[s]?.image ?? ""),
-    ),
+      ...(ingressCreated ? [ingressImage(spec)] : []),
+    ]),
   ]
-    .filter((image) => image !== "" && !present.has(image))
+    .filter((image) => image !== "" && !present.has(image) && !built.has(image))
     .sort(compareStrings);
   for (const image of images) {
     b.add({
@@ -557,9 +634,40 @@ export function reconcile(
     b.dependOn(ops.activating, infra);
     const pull = `image:${service.image}:pull`;
     if (b.has(pull)) b.dependOn(ops.needImage, [pull]);
+    const build = `image:${service.image}:build`;
+    if (b.has(build)) b.dependOn(ops.needImage, [build]);
   }
 
-  // 5. depends_on gates, only for services that start something. Edges against the
+  if (ingressCreated) {
+    const served = new Set(routes.map((r) => r.service));
+    const pull = `image:${ingressImage(spec)}:pull`;
+    b.add({
+      id: "ingress:create",
+      kind: "create-ingress",
+      name: ingressName,
+      image: ingressImage(spec),
+      cause:
+        ingressContainers.length === 0
+          ? "not found"
+          : ingressContainers.some((c) => c.configHash !== ingressHash)
+            ? "config hash diverged"
+            : "not running",
+      after: [
+        ...ingressRemovals,
+        ...ingressNetworks(spec).flatMap((k) => networkOp.get(k) ?? []),
+        ...(b.has(pull) ? [pull] : []),
+        ...b.ids(
+          (op) =>
+            op.service !== undefined &&
+            served.has(op.service) &&
+            op.kind !== "wait-ready" &&
+            op.kind !== "delay",
+        ),
+      ],
+    });
+  }
+
+  // 6. depends_on gates, only for services that start something. Edges against the
   // dependency order (a cycle that slipped past the spec checks) are ignored.
   for (const name of scope) {
     const service = spec.services[name] as ServiceSpec;

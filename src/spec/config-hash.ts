@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { NetworkSpec, ServiceSpec } from "./types.js";
+import { ingressPorts } from "./ingress.js";
+import type { BuildSpec, NetworkSpec, ServiceSpec } from "./types.js";
 
 /**
  * Bumped only when the meaning of a hashed field changes; a new `stack` release with the
@@ -23,13 +24,31 @@ function digest(value: unknown): string {
 
 /**
  * Hash of everything that shapes a replica container. Left out: replica count (scaling never
- * recreates), depends_on (ordering only), update/rollback config (how to roll, not what runs)
- * and the list of ignored keys (a warning, not a setting).
+ * recreates), depends_on (ordering only), update/rollback config (how to roll, not what runs),
+ * the list of ignored keys (a warning, not a setting) and whether the restart policy was
+ * defaulted. One exception: whether the stack's ingress serves the service's published ports
+ * (more than one replica, or start-first updates) is hashed, because such replicas publish no host port themselves; it is left out
+ * when false, so hashes of services the ingress does not serve are unchanged.
  */
 export function serviceConfigHash(service: ServiceSpec): string {
   const { deploy, dependsOn: _dependsOn, ignoredKeys: _ignoredKeys, ...rest } = service;
   const { replicas: _replicas, updateConfig: _u, rollbackConfig: _r, ...deployRest } = deploy;
-  return digest({ ...rest, deploy: deployRest });
+  // `defaulted` only matters on swarm (whose hash is its own): hashes stay what they were.
+  const { defaulted: _defaulted, ...restartPolicy } = deploy.restartPolicy;
+  const ingress = ingressPorts(service).length > 0;
+  return digest({
+    ...rest,
+    deploy: { ...deployRest, restartPolicy },
+    ...(ingress && { publishedBy: "ingress" }),
+  });
+}
+
+/**
+ * Hash of a service's build settings and context (`BuildSpec.contextHash`): an image whose
+ * build-hash label differs is rebuilt.
+ */
+export function buildConfigHash(build: BuildSpec): string {
+  return digest(build);
 }
 
 /** Hash of a network definition; a changed network must be recreated (engines cannot edit one). */

@@ -58,11 +58,14 @@ function tooLarge(name: string, bytes: number): string {
 }
 
 /** Reads a file as UTF-8 after checking its size, or returns the problem as a message. */
-async function readTextFile(file: string, name: string): Promise<string | { problem: string }> {
+async function readTextFile(
+  file: string,
+  name: string,
+): Promise<string | { problem: string; tooLarge?: true }> {
   try {
     const info = await stat(file);
     if (info.isDirectory()) return { problem: `cannot read ${name}: it is a directory` };
-    if (info.size > MAX_SOURCE_BYTES) return { problem: tooLarge(name, info.size) };
+    if (info.size > MAX_SOURCE_BYTES) return { problem: tooLarge(name, info.size), tooLarge: true };
     return await readFile(file, "utf8");
   } catch (err) {
     return { problem: readProblem(name, err) };
@@ -95,7 +98,11 @@ async function readSources(options: LoadOptions, given: readonly string[]): Prom
         continue;
       }
       if (Buffer.byteLength(text, "utf8") > MAX_SOURCE_BYTES) {
-        issues.push({ path: "", message: tooLarge(STDIN_NAME, Buffer.byteLength(text, "utf8")) });
+        issues.push({
+          pos: { file: STDIN_NAME, line: 1, col: 1 },
+          path: "",
+          message: tooLarge(STDIN_NAME, Buffer.byteLength(text, "utf8")),
+        });
         continue;
       }
       sources.push({ given: file, name: STDIN_NAME, text });
@@ -104,7 +111,13 @@ async function readSources(options: LoadOptions, given: readonly string[]): Prom
     const name = displayName(options.cwd, file);
     const text = await readTextFile(path.resolve(options.cwd, file), name);
     if (typeof text === "string") sources.push({ given: file, name, text });
-    else issues.push({ path: "", message: text.problem });
+    // An oversized file is refused unread; `file:1:1` still points editors and CI at it.
+    else
+      issues.push({
+        ...(text.tooLarge && { pos: { file: name, line: 1, col: 1 } }),
+        path: "",
+        message: text.problem,
+      });
   }
   if (issues.length > 0) throw new SpecError(issues);
   return sources;

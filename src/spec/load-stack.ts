@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { pathEscapeWarnings } from "./path-escapes.js";
 import type { LoadedDocument } from "./document.js";
 import { SpecError } from "./errors.js";
 import { loadDocument, type LoadOptions } from "./load-document.js";
@@ -86,5 +87,8 @@ export async function loadStack(options: LoadStackOptions): Promise<LoadedStack>
   if (validation.issues.length > 0) throw new SpecError(validation.issues);
   const { name, source } = chooseStackName(doc, options.stackName);
   const { spec, warnings } = normaliseAndCheck(doc, name, source);
-  return { spec, warnings: [...doc.warnings, ...validation.warnings, ...warnings] };
+  return {
+    spec,
+    warnings: [...doc.warnings, ...validation.warnings, ...warnings, ...pathEscapeWarnings(doc)],
+  };
 }

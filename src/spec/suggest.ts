@@ -15,6 +15,9 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     if (candidate === word) continue;
+    // Normalising keeps lengths, and the edit distance is at least the length difference:
+    // most candidates are ruled out without computing it.
+    if (Math.abs(candidate.length - needle.length) > limit) continue;
     const d = distance(needle, normaliseKey(candidate));
     if (d <= limit && d < bestDistance) {
       best = candidate;

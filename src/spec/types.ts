@@ -111,6 +111,13 @@ export interface RestartPolicySpec {
   /** 0 or undefined means unlimited. */
   readonly maxAttempts?: number;
   readonly windowMs?: number;
+  /**
+   * True when the file gave neither `restart:` nor `deploy.restart_policy` (the condition is
+   * then compose's `none`): the swarm driver uses swarm's own default `any` instead, as
+   * `docker stack deploy` does. Absent means the policy was given. Not part of the docker
+   * driver's config hash (it changes nothing a container runs with there).
+   */
+  readonly defaulted?: true;
 }
 
 export type UpdateOrder = "stop-first" | "start-first";
@@ -160,6 +167,11 @@ export interface BuildSpec {
   readonly args: Readonly<Record<string, string>>;
   readonly target?: string;
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * SHA-256 of the context's files (after `.dockerignore`), set by deploy before planning so
+   * a changed context changes the service's config hash and its image is rebuilt.
+   */
+  readonly contextHash?: string;
 }
 
 /** A secret or config reference inside a service. */
@@ -171,6 +183,12 @@ export interface FileReferenceSpec {
   readonly uid?: string;
   readonly gid?: string;
   readonly mode?: number;
+  /**
+   * Keyed digest of the object's content (`secretDigest`), set by deploy before planning
+   * for the docker driver, so the service's config hash changes with the content without
+   * the hash revealing it. Never the content itself.
+   */
+  readonly contentDigest?: string;
 }
 
 /** One service after normalisation. */
@@ -288,4 +306,6 @@ export interface StackSpec {
   readonly volumes: Readonly<Record<string, VolumeSpec>>;
   readonly secrets: Readonly<Record<string, FileObjectSpec>>;
   readonly configs: Readonly<Record<string, FileObjectSpec>>;
+  /** Image of the ingress proxy (`STACK_INGRESS_IMAGE`); undefined means the default. */
+  readonly ingressImage?: string;
 }

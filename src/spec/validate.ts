@@ -173,7 +173,20 @@ function getCompiled(): Compiled {
   return compiled;
 }
 
+// Memoised per schema: documents with thousands of issues resolve the same few `$ref`s
+// over and over (50k unknown keys spent seconds re-walking pointers).
+const pointerCache = new WeakMap<SchemaObject, Map<string, unknown>>();
+
 function lookupPointer(root: SchemaObject, pointer: string): unknown {
+  let cache = pointerCache.get(root);
+  if (cache === undefined) pointerCache.set(root, (cache = new Map()));
+  if (cache.has(pointer)) return cache.get(pointer);
+  const node = walkPointer(root, pointer);
+  cache.set(pointer, node);
+  return node;
+}
+
+function walkPointer(root: SchemaObject, pointer: string): unknown {
   let node: unknown = root;
   for (const raw of pointer.split("/").slice(1)) {
     const segment = raw.replaceAll("~1", "/").replaceAll("~0", "~");
@@ -493,7 +506,19 @@ function unknownKeyMessage(
   return hint === undefined ? what : `${what}, did you mean "${hint}"?`;
 }
 
+// Per parent schema: key -> first `a.b.key` found breadth-first, built once, so each
+// unknown key costs one map lookup instead of a walk of three schema levels.
+const nestedHomes = new WeakMap<SchemaObject, Map<string, string>>();
+
 function nestedHome(c: Compiled, parent: SchemaObject, key: string): string | undefined {
+  let index = nestedHomes.get(parent);
+  if (index === undefined) nestedHomes.set(parent, (index = nestedHomeIndex(c, parent)));
+  return index.get(key);
+}
+
+/** The same breadth-first walk a single lookup did, recording the first hit for every key. */
+function nestedHomeIndex(c: Compiled, parent: SchemaObject): Map<string, string> {
+  const index = new Map<string, string>();
   let level: { schema: SchemaObject; prefix: string }[] = [{ schema: parent, prefix: "" }];
   for (let d = 0; d < 3 && level.length > 0; d++) {
     const next: { schema: SchemaObject; prefix: string }[] = [];
@@ -511,14 +536,16 @@ function nestedHome(c: Compiled, parent: SchemaObject, key: string): string | un
         for (const variant of variants) {
           if (!variant) continue;
           const inner = variant["properties"];
-          if (isMapping(inner) && Object.hasOwn(inner, key)) return `${prefix}${name}.${key}`;
+          if (isMapping(inner))
+            for (const key of Object.keys(inner))
+              if (!index.has(key)) index.set(key, `${prefix}${name}.${key}`);
           next.push({ schema: variant, prefix: `${prefix}${name}.` });
         }
       }
     }
     level = next;
   }
-  return undefined;
+  return index;
 }
 
 function valueAt(root: unknown, path: DocPath): unknown {

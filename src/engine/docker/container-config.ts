@@ -9,11 +9,15 @@
  * - Healthcheck durations are nanoseconds; `StartInterval` exists only from API 1.44.
  * - A `Mounts` bind whose source is missing fails ("bind source path does not exist"), while
  *   a legacy `Binds` entry creates the directory: `createHostPath` binds therefore go to Binds.
+ * - Secrets and configs are not mounts: the driver writes them into the created container
+ *   (see `secret-files.ts` for why); only their objects are checked here.
  */
 import { LABELS } from "../labels.js";
 import { containerName as slotContainerName } from "../naming.js";
 import { EngineError } from "../errors.js";
-import type { FileReferenceSpec, MountSpec, ServiceSpec, StackSpec } from "../../spec/types.js";
+import { ingressPorts } from "../../spec/ingress.js";
+import { fileSources, readOnlyFileDirs } from "./secret-files.js";
+import type { MountSpec, ServiceSpec, StackSpec } from "../../spec/types.js";
 
 /** Per-network endpoint settings (`EndpointSettings` of the Engine API, the fields we set). */
 export interface EndpointConfig {
@@ -196,31 +200,6 @@ function mountConfig(
   }
 }
 
-/**
- * File-based secrets and configs are bind-mounted read-only, as Compose does without a
- * swarm. Content from `environment:` or inline `content:` needs files written on the engine
- * host, which this driver cannot do for a remote engine: rejected with an `invalid` error.
- */
-function fileReferenceBinds(
-  service: ServiceSpec,
-  kind: "secret" | "config",
-  refs: readonly FileReferenceSpec[],
-  objects: StackSpec["secrets"],
-): MountConfig[] {
-  return refs.map((ref) => {
-    const object = objects[ref.source];
-    if (object === undefined)
-      throw invalid(service.name, `${kind} "${ref.source}" is not declared`);
-    if (object.file === undefined) {
-      throw invalid(
-        service.name,
-        `${kind} "${ref.source}" comes from ${object.external ? "an external object" : "environment/content"}; the docker driver supports only file-based ${kind}s (use the swarm driver)`,
-      );
-    }
-    return { Type: "bind", Source: object.file, Target: ref.target, ReadOnly: true };
-  });
-}
-
 /** `network_mode: service:NAME` means the container of that service's first replica. */
 function networkModeValue(stack: string, mode: string): string {
   if (mode.startsWith("service:"))
@@ -285,11 +264,14 @@ export function containerCreatePlan(input: ContainerConfigInput): ContainerCreat
   if (service.stdinOpen !== undefined) body.OpenStdin = service.stdinOpen;
 
   // Ports: one binding per PortSpec; an unset published port binds an ephemeral one ("").
+  // Ports the stack's ingress serves bind nothing: the ingress publishes them.
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  const viaIngress = new Set(ingressPorts(service));
   for (const port of service.ports) {
     const key = `${port.target}/${port.protocol}`;
     exposed[key] = {};
+    if (viaIngress.has(port)) continue;
     (bindings[key] ??= []).push({
       HostIp: port.hostIp ?? "",
       HostPort: port.published === undefined ? "" : String(port.published),
@@ -335,8 +317,13 @@ export function containerCreatePlan(input: ContainerConfigInput): ContainerCreat
     const m = mountConfig(spec, service, mount, binds);
     if (m !== undefined) mounts.push(m);
   }
-  mounts.push(...fileReferenceBinds(service, "secret", service.secrets, spec.secrets));
-  mounts.push(...fileReferenceBinds(service, "config", service.configs, spec.configs));
+  // Secrets and configs are written into the created container by the driver
+  // (secret-files.ts); a read-only root filesystem needs a writable volume to hold them.
+  fileSources(spec, service);
+  if (service.readOnly === true && service.secrets.length + service.configs.length > 0) {
+    for (const dir of readOnlyFileDirs(service))
+      mounts.push({ Type: "volume", Source: "", Target: dir, ReadOnly: false });
+  }
   if (mounts.length > 0) host.Mounts = mounts;
   if (binds.length > 0) host.Binds = binds;
 

@@ -4,6 +4,7 @@ import pLimit from "p-limit";
 import { EngineError } from "../errors.js";
 import { stackFilter, LABELS } from "../labels.js";
 import type {
+  BuildRequest,
   ContainerRequest,
   ContainerStats,
   Engine,
@@ -14,11 +15,23 @@ import type {
   StackSummary,
 } from "../engine.js";
 import type { ObservedContainer, ObservedState } from "../../plan/observed-state.js";
-import type { NetworkSpec, VolumeSpec } from "../../spec/types.js";
+import type { NetworkSpec, RestartPolicySpec, StackSpec, VolumeSpec } from "../../spec/types.js";
+import { contextFiles } from "../../spec/build-context.js";
+import { backendUp, ingressBackends, ingressCreatePlan } from "./ingress-config.js";
+import { ingressRoutes } from "../../spec/ingress.js";
 import { isEngineErrorKind, toEngineError, engineMessage } from "./classify-error.js";
 import { loadDockerOptions, resolveEngineAddress } from "./connection.js";
 import type { DockerEnv } from "./connection.js";
 import { containerCreatePlan } from "./container-config.js";
+import {
+  containerFiles,
+  fileSources,
+  firstTarFile,
+  isNumericUser,
+  resolveUser,
+  tarArchive,
+} from "./secret-files.js";
+import { fileObjectContent } from "../../spec/secret-content.js";
 import { networkCreateBody, volumeCreateBody } from "./network-config.js";
 import {
   summariseStacks,
@@ -39,6 +52,9 @@ import { STACK_VERSION } from "./stack-version.js";
 import { toContainerStats } from "./stats.js";
 import type { RawContainerStats } from "./stats.js";
 
+/** Longest wait for a new ingress to see a healthy replica behind every port. */
+const INGRESS_READY_TIMEOUT_MS = 60_000;
+
 /** How many inspect/image calls observation runs at once. */
 const OBSERVE_CONCURRENCY = 16;
 
@@ -50,6 +66,13 @@ export interface DockerEngineOptions {
   readonly dockerOptions: Dockerode.DockerOptions;
   /** Written into the `stack.version` label; defaults to this package's version. */
   readonly stackVersion?: string;
+}
+
+interface BuildMessage {
+  readonly stream?: string;
+  readonly status?: string;
+  readonly error?: string;
+  readonly errorDetail?: { readonly message?: string };
 }
 
 interface PullMessage {
@@ -208,8 +231,15 @@ export class DockerEngine implements Engine {
       const found = await Promise.all(unique.map((n) => exists(`${what} ${n}`, () => fn(n))));
       return unique.filter((_, i) => found[i]);
     };
+    const imageBuildHashes: Record<string, string> = {};
     const [presentImages, externalNetworks, externalVolumes] = await Promise.all([
-      present(want?.images, "image", (n) => this.docker.getImage(n).inspect()),
+      present(want?.images, "image", async (n) => {
+        const image = (await this.docker.getImage(n).inspect()) as {
+          Config?: { Labels?: Record<string, string> | null };
+        };
+        const hash = image.Config?.Labels?.[LABELS.buildHash];
+        if (hash !== undefined) imageBuildHashes[n] = hash;
+      }),
       present(want?.externalNetworks, "network", (n) => this.docker.getNetwork(n).inspect()),
       present(want?.externalVolumes, "volume", (n) => this.docker.getVolume(n).inspect()),
     ]);
@@ -219,6 +249,7 @@ export class DockerEngine implements Engine {
       networks: networks.map(toObservedNetwork),
       volumes: volumes.map(toObservedVolume),
       presentImages,
+      ...(Object.keys(imageBuildHashes).length > 0 && { imageBuildHashes }),
       externalNetworks,
       externalVolumes,
     };
@@ -366,12 +397,159 @@ export class DockerEngine implements Engine {
           ),
         );
       }
+      await this.writeSecretFiles(container, request, context);
     } catch (err) {
-      // Do not leave a half-wired container holding the name.
+      // Do not leave a half-wired container (or one without its secrets) holding the name.
       await this.removeContainer(container.id).catch(() => undefined);
       throw err;
     }
     return container.id;
+  }
+
+  /**
+   * Writes the service's secrets and configs into the created, not yet started container
+   * through the archive API (see `secret-files.ts`). A named `user:` is resolved from the
+   * image's /etc/passwd and /etc/group, read from the same container. Errors name the
+   * secret and path, never the content.
+   */
+  private async writeSecretFiles(
+    container: Dockerode.Container,
+    request: ContainerRequest,
+    context: string,
+  ): Promise<void> {
+    const sources = fileSources(request.spec, request.service);
+    if (sources.length === 0) return;
+    const user = request.service.user;
+    let passwd: string | undefined;
+    let group: string | undefined;
+    if (!isNumericUser(user)) {
+      const read = async (path: string): Promise<string | undefined> => {
+        try {
+          const stream = await container.getArchive({ path });
+          const chunks: Buffer[] = [];
+          for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+          return firstTarFile(Buffer.concat(chunks))?.toString("utf8");
+        } catch {
+          return undefined;
+        }
+      };
+      passwd = await read("/etc/passwd");
+      group = await read("/etc/group");
+    }
+    const resolved = resolveUser(user, passwd, group);
+    if (resolved === undefined)
+      throw new EngineError(
+        "invalid",
+        `service ${request.service.name}: user "${user ?? ""}" is not in the image's /etc/passwd or /etc/group, so its secrets cannot be given to it; use a numeric uid:gid`,
+      );
+    const files = containerFiles(sources, resolved, (object, kind) => {
+      const data = fileObjectContent(object);
+      if (data === undefined)
+        throw new EngineError(
+          "invalid",
+          `service ${request.service.name}: the content of ${kind} "${object.key}" was not loaded (deploy reads it before planning)`,
+        );
+      return data;
+    });
+    await this.call(`${context}: write ${files.length} secret/config file(s)`, () =>
+      container.putArchive(tarArchive(files), { path: "/" }),
+    );
+  }
+
+  async createIngress(spec: StackSpec, name: string, configHash: string): Promise<string> {
+    const plan = ingressCreatePlan({ spec, name, configHash, stackVersion: this.stackVersion });
+    const context = `create ingress ${name}`;
+    const container = await this.call(context, () =>
+      this.docker.createContainer({
+        name: plan.name,
+        ...plan.body,
+      } as Dockerode.ContainerCreateOptions),
+    );
+    try {
+      for (const { network, endpoint } of plan.connectAfterCreate) {
+        await this.gate.join(() =>
+          this.call(`${context}: connect network ${network}`, () =>
+            this.docker.getNetwork(network).connect({
+              Container: container.id,
+              EndpointConfig: endpoint as Dockerode.EndpointSettings,
+            }),
+          ),
+        );
+      }
+      await this.startContainer(container.id);
+      await this.ingressServing(container.id, ingressBackends(ingressRoutes(spec)), name);
+    } catch (err) {
+      // A half-made ingress would hold the name and maybe a port: the next round creates it.
+      await this.removeContainer(container.id).catch(() => undefined);
+      throw err;
+    }
+    return container.id;
+  }
+
+  /**
+   * Resolves once HAProxy's log says every backend has a replica UP (its health check
+   * passed), so a deploy that returns has a port that answers; fails after
+   * INGRESS_READY_TIMEOUT_MS naming the backends still without a replica.
+   */
+  private async ingressServing(id: string, backends: readonly string[], name: string) {
+    const waiting = new Set(backends);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), INGRESS_READY_TIMEOUT_MS);
+    try {
+      for await (const line of this.logs(id, { follow: true, signal: abort.signal })) {
+        const up = backendUp(line.text);
+        if (up !== undefined) waiting.delete(up);
+        if (waiting.size === 0) return;
+      }
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+    throw new EngineError(
+      "invalid",
+      `ingress ${name}: no replica answered health checks within ${INGRESS_READY_TIMEOUT_MS / 1000} s for ${[...waiting].join(", ")}`,
+    );
+  }
+
+  async buildImage(request: BuildRequest, onProgress?: (p: PullProgress) => void): Promise<void> {
+    const { build, image } = request;
+    const context = `build image ${image}`;
+    const files = await this.call(context, () => contextFiles(build.context, build.dockerfile));
+    let failure: string | undefined;
+    try {
+      const stream = await this.docker.buildImage(
+        { context: build.context, src: files },
+        {
+          t: image,
+          dockerfile: build.dockerfile,
+          buildargs: { ...build.args },
+          labels: { ...build.labels, [LABELS.buildHash]: request.buildHash },
+          ...(build.target !== undefined && { target: build.target }),
+          rm: true,
+          forcerm: true,
+        },
+      );
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null) => (err ? reject(err) : resolve()),
+          (message: BuildMessage) => {
+            // Like a pull, a failed build still answers 200 and reports in-stream.
+            if (message.error !== undefined) {
+              failure ??= message.errorDetail?.message ?? message.error;
+              return;
+            }
+            for (const line of (message.stream ?? message.status ?? "").split("\n")) {
+              if (line.trim() !== "") onProgress?.({ image, status: line.trimEnd() });
+            }
+          },
+        );
+      });
+    } catch (err) {
+      throw this.fail(err, context);
+    }
+    if (failure !== undefined)
+      throw new EngineError("invalid", `${context} from ${build.context}: ${failure}`);
   }
 
   async startContainer(id: string): Promise<void> {
@@ -382,7 +560,8 @@ export class DockerEngine implements Engine {
     );
   }
 
-  async stopContainer(id: string, timeoutMs?: number): Promise<void> {
+  async stopContainer(id: string, timeoutMs?: number, stack?: string): Promise<void> {
+    if (stack !== undefined && !(await this.ownedBy(id, stack, "stop"))) return;
     const options = timeoutMs === undefined ? {} : { t: Math.ceil(timeoutMs / 1000) };
     await this.gate.leave(() =>
       this.ignoring(["not-modified", "not-found"], `stop container ${id}`, () =>
@@ -391,8 +570,9 @@ export class DockerEngine implements Engine {
     );
   }
 
-  async removeContainer(id: string): Promise<void> {
+  async removeContainer(id: string, stack?: string): Promise<void> {
     const context = `remove container ${id}`;
+    if (stack !== undefined && !(await this.ownedBy(id, stack, "remove"))) return;
     try {
       // v: anonymous volumes go with the container; named volumes are never removed by this.
       await this.gate.leave(() => this.docker.getContainer(id).remove({ force: true, v: true }));
@@ -493,12 +673,44 @@ export class DockerEngine implements Engine {
     }
   }
 
+  async updateRestartPolicy(id: string, policy: RestartPolicySpec): Promise<void> {
+    // Same mapping as at create (container-config.ts); POST /containers/{id}/update applies
+    // it to a running container without a restart (checked on dockerd 20.10).
+    const RestartPolicy =
+      policy.condition === "none"
+        ? { Name: "no" }
+        : policy.condition === "on-failure"
+          ? { Name: "on-failure", MaximumRetryCount: policy.maxAttempts ?? 0 }
+          : { Name: "always" };
+    await this.call(`update restart policy of container ${id}`, () =>
+      this.docker.getContainer(id).update({ RestartPolicy }),
+    );
+  }
+
   async stats(id: string): Promise<ContainerStats> {
     const raw = await this.call(
       `read stats of container ${id}`,
       () => this.docker.getContainer(id).stats({ stream: false }) as Promise<RawContainerStats>,
     );
     return toContainerStats(raw);
+  }
+
+  /**
+   * Checks the `stack.name` label of container `id` before a stop or remove: true when it is
+   * `stack`'s, false when the container is already gone (nothing to do), and throws
+   * `invalid` when it belongs to another stack or to none, so a stack never touches
+   * containers it does not own (say one that took a replica's name by hand).
+   */
+  private async ownedBy(id: string, stack: string, action: string): Promise<boolean> {
+    const inspect = await this.inspectRaw(id, `${action} container ${id}`);
+    if (inspect === undefined) return false;
+    const owner = inspect.Config?.Labels?.[LABELS.stack];
+    if (owner === stack) return true;
+    const name = (inspect.Name ?? id).replace(/^\//, "");
+    throw new EngineError(
+      "invalid",
+      `refusing to ${action} container ${name}: it ${owner === undefined ? "is not managed by stack" : `belongs to stack ${owner}`}, not to stack ${stack}`,
+    );
   }
 
   /** Inspect, with 404 as undefined. */

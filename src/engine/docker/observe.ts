@@ -149,10 +149,12 @@ export function toObservedContainer(
   options?: { readonly requireService: false },
 ): ObservedContainer | undefined {
   const labels = inspect?.Config?.Labels ?? item.Labels ?? {};
-  const service = labels[LABELS.service] ?? "";
+  // The stack's ingress proxy has no service label: it shows as service `ingress`, slot 0.
+  const ingress = labels[LABELS.role] === "ingress";
+  const service = ingress ? "ingress" : (labels[LABELS.service] ?? "");
   if (service === "" && options?.requireService !== false) return undefined;
   const slotValue = Number(labels[LABELS.slot]);
-  const slot = Number.isInteger(slotValue) && slotValue > 0 ? slotValue : 0;
+  const slot = !ingress && Number.isInteger(slotValue) && slotValue > 0 ? slotValue : 0;
   const rawState = inspect?.State?.Status ?? item.State ?? "created";
   const state: ContainerState = CONTAINER_STATES.has(rawState)
     ? (rawState as ContainerState)
@@ -177,6 +179,7 @@ export function toObservedContainer(
     restartCount: inspect?.RestartCount ?? 0,
     ports: (inspect !== undefined ? portsFromInspect(inspect) : undefined) ?? portsFromList(item),
   };
+  if (ingress) out.role = "ingress";
   const st = inspect?.State;
   if (st !== undefined) {
     const health = st.Health?.Status;

@@ -244,7 +244,7 @@ describe("containerCreatePlan", () => {
     ).toThrow(/service web: volume "nope" is not declared/);
   });
 
-  it("bind-mounts file-based secrets read-only and rejects environment-based ones", () => {
+  it("puts no secret in a mount, the env or a label; read-only roots get a volume to hold them", () => {
     const service = buildService("web", { secrets: [{ source: "pw", target: "/run/secrets/pw" }] });
     const base = buildStack("s", [service]);
     const withFile: StackSpec = {
@@ -253,14 +253,18 @@ describe("containerCreatePlan", () => {
         pw: { key: "pw", name: "s_pw", external: false, file: "/abs/pw.txt", labels: {} },
       },
     };
-    expect(plan(service, withFile).body.HostConfig.Mounts).toEqual([
-      { Type: "bind", Source: "/abs/pw.txt", Target: "/run/secrets/pw", ReadOnly: true },
+    const body = plan(service, withFile).body;
+    expect(body.HostConfig.Mounts).toBeUndefined();
+    expect(JSON.stringify(body)).not.toContain("pw.txt");
+    const readOnly = { ...service, readOnly: true };
+    expect(plan(readOnly, withFile).body.HostConfig.Mounts).toEqual([
+      { Type: "volume", Source: "", Target: "/run/secrets", ReadOnly: false },
     ]);
-    const withEnv: StackSpec = {
+    const external: StackSpec = {
       ...base,
-      secrets: { pw: { key: "pw", name: "s_pw", external: false, environment: "PW", labels: {} } },
+      secrets: { pw: { key: "pw", name: "pw", external: true, labels: {} } },
     };
-    expect(() => plan(service, withEnv)).toThrow(/only file-based secrets/);
+    expect(() => plan(service, external)).toThrow(/secret "pw" is external/);
   });
 
   it("maps the remaining host settings", () => {

@@ -57,7 +57,15 @@ describe("examples", () => {
       },
     });
     const redis = spec.services["redis"];
-    expect(redis?.command).toEqual(["redis-server", "--appendonly", "yes"]);
+    expect(redis?.command).toEqual([
+      "redis-server",
+      "--appendonly",
+      "yes",
+      "--dir",
+      "/data",
+      "--protected-mode",
+      "no",
+    ]);
     expect(redis?.mounts).toEqual([
       { type: "volume", source: "redis-data", target: "/data", readOnly: false },
     ]);

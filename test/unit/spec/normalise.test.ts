@@ -157,7 +157,7 @@ describe("normalise", () => {
         limits: { nanoCpus: 500_000_000, memoryBytes: 1073741824, pids: 100 },
         reservations: { nanoCpus: 250_000_000, memoryBytes: 524288 },
       },
-      restartPolicy: { condition: "none" },
+      restartPolicy: { condition: "none", defaulted: true },
       updateConfig: {
         parallelism: 2,
         delayMs: 10_000,

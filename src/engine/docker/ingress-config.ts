@@ -1,0 +1,149 @@
+/**
+ * The stack's ingress proxy as an engine create body. PURE: the same spec always gives the
+ * same body, so it is unit-tested without an engine.
+ *
+ * HAProxy facts relied on (checked with Debian bookworm's haproxy 2.6 on dockerd 20.10):
+ * `server-template` with `resolvers` against the engine's embedded DNS (127.0.0.11) fills
+ * its slots with every address the service name resolves to on the shared network, and
+ * follows scale-ups, scale-downs and replacements without a reload; `init-addr none` lets it
+ * start before any replica exists.
+ *
+ * Changing the generated configuration means bumping INGRESS_HASH_VERSION (spec/ingress.ts).
+ */
+import { LABELS } from "../labels.js";
+import { ingressNetworks, ingressRoutes, ingressImage, type IngressRoute } from "../../spec/ingress.js";
+import type { StackSpec } from "../../spec/types.js";
+import type { ContainerCreatePlan, EndpointConfig, HostConfigBody } from "./container-config.js";
+
+/** Most replicas of one service the ingress balances over (server-template slots). */
+export const INGRESS_MAX_REPLICAS = 64;
+
+/** Where the ingress writes its configuration inside its container. */
+export const INGRESS_CONFIG_PATH = "/tmp/stack-ingress.cfg";
+
+/**
+ * The HAProxy configuration for `routes`: one TCP frontend per route and one backend that
+ * resolves the service name through the engine's DNS, health-checks every replica (TCP
+ * connect each second) and balances round robin. A connection that cannot reach a replica
+ * (one just stopped, or not listening yet) is retried on another one, so rolling updates
+ * lose no new connection.
+ */
+export function haproxyConfig(routes: readonly IngressRoute[]): string {
+  const lines = [
+    "global",
+    "  log stdout format raw local0 notice",
+    "  maxconn 4096",
+    "",
+    "resolvers docker",
+    "  nameserver dns1 127.0.0.11:53",
+    "  resolve_retries 3",
+    "  timeout resolve 500ms",
+    "  timeout retry 500ms",
+    "  hold valid 1s",
+    "  hold obsolete 1s",
+    "  hold nx 1s",
+    "  accepted_payload_size 8192",
+    "",
+    "defaults",
+    "  mode tcp",
+    "  log global",
+    "  timeout connect 1s",
+    "  timeout client 1h",
+    "  timeout server 1h",
+    "  retries 3",
+    "  option redispatch 1",
+    "  default-server init-addr none resolvers docker check inter 1s fall 2 rise 1",
+  ];
+  routes.forEach((r, i) => {
+    const name = routeName(r);
+    lines.push(
+      "",
+      `frontend f${i}_${name}`,
+      `  bind :${r.listen}`,
+      `  default_backend b${i}_${name}`,
+      "",
+      `backend b${i}_${name}`,
+      "  balance roundrobin",
+      `  server-template r 1-${INGRESS_MAX_REPLICAS} ${r.service}:${r.target}`,
+    );
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+/** Backend names of `routes` in the generated configuration, in route order. */
+export function ingressBackends(routes: readonly IngressRoute[]): string[] {
+  return routes.map((r, i) => `b${i}_${routeName(r)}`);
+}
+
+function routeName(r: IngressRoute): string {
+  return `${r.service}_${r.target}_${r.published}`.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+
+/**
+ * The backend a line of HAProxy's log reports as serving: `Server BACKEND/rN is UP, ...` (a
+ * health check passed) or `Server BACKEND/rN ('SERVICE') is UP/READY (resolves again)` (a
+ * replica's address arrived; servers start UP). Undefined for any other line.
+ */
+export function backendUp(line: string): string | undefined {
+  return /Server (\S+)\/r\d+ (?:\('[^']*'\) )?is UP\b/.exec(line)?.[1];
+}
+
+/** What {@link ingressCreatePlan} needs besides the spec. */
+export interface IngressConfigInput {
+  readonly spec: StackSpec;
+  readonly name: string;
+  readonly configHash: string;
+  readonly stackVersion: string;
+}
+
+/**
+ * The create body of the ingress container: the ingress image, its configuration handed in
+ * through the environment and written by `sh` before `haproxy` starts (so any image with `sh`
+ * and `haproxy` on its PATH works, the official one included, whatever user it runs as), each
+ * route's host port published to its listen port, restart `always`, attached to the first
+ * network of every served service.
+ */
+export function ingressCreatePlan(input: IngressConfigInput): ContainerCreatePlan {
+  const { spec } = input;
+  const routes = ingressRoutes(spec);
+  const exposed: Record<string, Record<string, never>> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const r of routes) {
+    const key = `${r.listen}/tcp`;
+    exposed[key] = {};
+    bindings[key] = [{ HostIp: r.hostIp ?? "", HostPort: String(r.published) }];
+  }
+  const networks = ingressNetworks(spec).map((k) => spec.networks[k]?.name ?? k);
+  const host: HostConfigBody = {
+    PortBindings: bindings,
+    RestartPolicy: { Name: "always" },
+  };
+  const [first, ...rest] = networks;
+  if (first !== undefined) host.NetworkMode = first;
+  const endpoint: EndpointConfig = { Aliases: [] };
+  return {
+    name: input.name,
+    body: {
+      Image: ingressImage(spec),
+      Entrypoint: ["sh", "-c"],
+      Cmd: [
+        `printf '%s' "$STACK_INGRESS_CONFIG" > ${INGRESS_CONFIG_PATH} && exec haproxy -db -f ${INGRESS_CONFIG_PATH}`,
+      ],
+      Env: [`STACK_INGRESS_CONFIG=${haproxyConfig(routes)}`],
+      Labels: {
+        [LABELS.stack]: spec.name,
+        [LABELS.role]: "ingress",
+        [LABELS.configHash]: input.configHash,
+        [LABELS.version]: input.stackVersion,
+      },
+      StopSignal: "SIGTERM",
+      StopTimeout: 2,
+      ExposedPorts: exposed,
+      HostConfig: host,
+      ...(first !== undefined && {
+        NetworkingConfig: { EndpointsConfig: { [first]: endpoint } },
+      }),
+    },
+    connectAfterCreate: rest.map((network) => ({ network, endpoint })),
+  };
+}
