@@ -11,7 +11,12 @@
  * Changing the generated configuration means bumping INGRESS_HASH_VERSION (spec/ingress.ts).
  */
 import { LABELS } from "../labels.js";
-import { ingressNetworks, ingressRoutes, ingressImage, type IngressRoute } from "../../spec/ingress.js";
+import {
+  ingressNetworks,
+  ingressRoutes,
+  ingressImage,
+  type IngressRoute,
+} from "../../spec/ingress.js";
 import type { StackSpec } from "../../spec/types.js";
 import type { ContainerCreatePlan, EndpointConfig, HostConfigBody } from "./container-config.js";
 
@@ -50,7 +55,9 @@ export function haproxyConfig(routes: readonly IngressRoute[]): string {
     "  timeout connect 1s",
     "  timeout client 1h",
     "  timeout server 1h",
-    "  retries 3",
+    // A refused connection is retried about once a second on the next replica: a stack
+    // whose replicas are all still starting (a fresh deploy) is waited for, not failed.
+    "  retries 10",
     "  option redispatch 1",
     "  default-server init-addr none resolvers docker check inter 1s fall 2 rise 1",
   ];
