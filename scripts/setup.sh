@@ -11,5 +11,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 bash scripts/ensure-docker.sh
 bash scripts/build-test-images.sh
+bash scripts/build-example-images.sh
 echo "setup: building the CLI"
 npm run --silent build

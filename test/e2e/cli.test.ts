@@ -88,13 +88,16 @@ describe("input errors, no engine needed", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("rejects a fixed host port on a service with several replicas, naming why", () => {
+  it("rejects a fixed UDP host port on a service with several replicas, naming why", () => {
+    // A fixed TCP port is served by the ingress proxy; UDP cannot be.
     const file = tempFile(
-      "services:\n  web:\n    image: x\n    ports: ['8080:80']\n    deploy:\n      replicas: 3\n",
+      "services:\n  web:\n    image: x\n    ports: ['8080:80/udp']\n    deploy:\n      replicas: 3\n",
     );
     const r = stack(["deploy", "-c", file, "demo"], nowhere);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("services.web.ports[0] publishes host port 8080 but has 3 replicas");
+    expect(r.stderr).toContain(
+      "services.web.ports[0] publishes host port 8080 but has 3 replicas and the ingress proxy balances TCP only",
+    );
   });
 
   it("names the engine address and exits 3 when the engine cannot be reached", () => {

@@ -132,8 +132,23 @@ describe.skipIf(!engine)("supervise", () => {
 
       // Everything removed by hand, network included (containers one at a time: parallel
       // leaves deadlock dockerd 20.10): the network and both replicas come back.
-      for (const name of [web1, web2]) await docker.getContainer(name).remove({ force: true });
-      await docker.getNetwork(`${stack}_default`).remove();
+      // The watcher may recreate a replica between the removals, which keeps the network in
+      // use: retry until the network itself is gone.
+      await waitFor(
+        async () => {
+          for (const name of [web1, web2])
+            await docker
+              .getContainer(name)
+              .remove({ force: true })
+              .catch(() => undefined);
+          return docker
+            .getNetwork(`${stack}_default`)
+            .remove()
+            .then(() => true)
+            .catch(() => undefined);
+        },
+        { what: "network removed by hand", timeoutMs: 30_000, intervalMs: 20 },
+      );
       await waitFor(
         async () => {
           const net = await docker

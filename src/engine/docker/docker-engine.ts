@@ -17,7 +17,12 @@ import type {
 import type { ObservedContainer, ObservedState } from "../../plan/observed-state.js";
 import type { NetworkSpec, RestartPolicySpec, StackSpec, VolumeSpec } from "../../spec/types.js";
 import { contextFiles } from "../../spec/build-context.js";
-import { backendUp, ingressBackends, ingressCreatePlan } from "./ingress-config.js";
+import {
+  INGRESS_CHECK_INTERVAL_MS,
+  IngressHealth,
+  ingressBackends,
+  ingressCreatePlan,
+} from "./ingress-config.js";
 import { ingressRoutes } from "../../spec/ingress.js";
 import { isEngineErrorKind, toEngineError, engineMessage } from "./classify-error.js";
 import { loadDockerOptions, resolveEngineAddress } from "./connection.js";
@@ -487,27 +492,32 @@ export class DockerEngine implements Engine {
   }
 
   /**
-   * Resolves once HAProxy's log says every backend has a replica UP (its health check
-   * passed), so a deploy that returns has a port that answers; fails after
-   * INGRESS_READY_TIMEOUT_MS naming the backends still without a replica.
+   * Resolves once HAProxy's log shows every backend with a server up, and still so after the
+   * first round of health checks (a fresh replica not listening yet is marked down then),
+   * so a deploy that returns has a port that answers. Fails after INGRESS_READY_TIMEOUT_MS
+   * naming the backends still without a replica.
    */
   private async ingressServing(id: string, backends: readonly string[], name: string) {
-    const waiting = new Set(backends);
+    const health = new IngressHealth(backends);
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), INGRESS_READY_TIMEOUT_MS);
+    const reading = (async () => {
+      for await (const line of this.logs(id, { follow: true, signal: abort.signal }))
+        health.observe(line.text);
+    })().catch(() => undefined);
+    const started = Date.now();
     try {
-      for await (const line of this.logs(id, { follow: true, signal: abort.signal })) {
-        const up = backendUp(line.text);
-        if (up !== undefined) waiting.delete(up);
-        if (waiting.size === 0) return;
+      while (Date.now() - started < INGRESS_READY_TIMEOUT_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const settled = Date.now() - started > 2 * INGRESS_CHECK_INTERVAL_MS;
+        if (settled && health.waiting().length === 0) return;
       }
     } finally {
-      clearTimeout(timer);
       abort.abort();
+      await reading;
     }
     throw new EngineError(
       "invalid",
-      `ingress ${name}: no replica answered health checks within ${INGRESS_READY_TIMEOUT_MS / 1000} s for ${[...waiting].join(", ")}`,
+      `ingress ${name}: no replica answered health checks within ${INGRESS_READY_TIMEOUT_MS / 1000} s for ${health.waiting().join(", ")}`,
     );
   }
 

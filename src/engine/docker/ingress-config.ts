@@ -59,7 +59,7 @@ export function haproxyConfig(routes: readonly IngressRoute[]): string {
     // whose replicas are all still starting (a fresh deploy) is waited for, not failed.
     "  retries 10",
     "  option redispatch 1",
-    "  default-server init-addr none resolvers docker check inter 1s fall 2 rise 1",
+    `  default-server init-addr none resolvers docker check inter ${INGRESS_CHECK_INTERVAL_MS}ms fall 2 rise 1`,
   ];
   routes.forEach((r, i) => {
     const name = routeName(r);
@@ -77,6 +77,9 @@ export function haproxyConfig(routes: readonly IngressRoute[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Health-check interval of the generated configuration, in milliseconds. */
+export const INGRESS_CHECK_INTERVAL_MS = 1000;
+
 /** Backend names of `routes` in the generated configuration, in route order. */
 export function ingressBackends(routes: readonly IngressRoute[]): string[] {
   return routes.map((r, i) => `b${i}_${routeName(r)}`);
@@ -86,13 +89,49 @@ function routeName(r: IngressRoute): string {
   return `${r.service}_${r.target}_${r.published}`.replace(/[^A-Za-z0-9_.-]/g, "_");
 }
 
+/** A server state change HAProxy logged: `backend`/`server` went up or down. */
+export interface ServerChange {
+  readonly backend: string;
+  readonly server: string;
+  readonly up: boolean;
+}
+
 /**
- * The backend a line of HAProxy's log reports as serving: `Server BACKEND/rN is UP, ...` (a
- * health check passed) or `Server BACKEND/rN ('SERVICE') is UP/READY (resolves again)` (a
- * replica's address arrived; servers start UP). Undefined for any other line.
+ * The state change a line of HAProxy's log reports: `Server B/rN is UP, reason: ...` or
+ * `Server B/rN ('SERVICE') is UP/READY (resolves again)` (an address arrived; such a server
+ * counts as UP until a check fails) and `Server B/rN is DOWN, ...`. Undefined otherwise.
  */
-export function backendUp(line: string): string | undefined {
-  return /Server (\S+)\/r\d+ (?:\('[^']*'\) )?is UP\b/.exec(line)?.[1];
+export function serverChange(line: string): ServerChange | undefined {
+  const m = /Server (\S+)\/(r\d+) (?:\('[^']*'\) )?is (UP|DOWN)\b/.exec(line);
+  if (m === null) return undefined;
+  return { backend: m[1] ?? "", server: m[2] ?? "", up: m[3] === "UP" };
+}
+
+/**
+ * Tracks which servers of each backend are up from HAProxy's log, to tell when the ingress
+ * serves: every backend has a server that is up after the first round of health checks.
+ */
+export class IngressHealth {
+  private readonly up = new Map<string, Set<string>>();
+
+  constructor(private readonly backends: readonly string[]) {
+    for (const b of backends) this.up.set(b, new Set());
+  }
+
+  /** Feeds one log line. */
+  observe(line: string): void {
+    const change = serverChange(line);
+    if (change === undefined) return;
+    const servers = this.up.get(change.backend);
+    if (servers === undefined) return;
+    if (change.up) servers.add(change.server);
+    else servers.delete(change.server);
+  }
+
+  /** Backends with no server up. */
+  waiting(): string[] {
+    return this.backends.filter((b) => (this.up.get(b)?.size ?? 0) === 0);
+  }
 }
 
 /** What {@link ingressCreatePlan} needs besides the spec. */
