@@ -10,10 +10,18 @@
 #   stack-test/haproxy:latest           the ingress image for tests: the base plus the official
 #                                       HAProxy image's conventions (config at
 #                                       /usr/local/etc/haproxy/haproxy.cfg, haproxy as CMD).
+#   stack-example/mariadb:bookworm      MySQL for the microblog example offline: the base's
+#                                       mariadb-server with an entrypoint following the official
+#                                       mysql image's MYSQL_* variables (test/mariadb-debian/).
+#   stack-test/es-standin:latest        a stand-in for the part of Elasticsearch's REST API the
+#                                       microblog example uses (test/es-standin/); not Elasticsearch.
 set -euo pipefail
 
 BASE=stack-example/debian-base:bookworm
 INGRESS=stack-test/haproxy:latest
+MARIADB=stack-example/mariadb:bookworm
+ES_STANDIN=stack-test/es-standin:latest
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PACKAGES=python3-flask,python3-redis,python3-pymysql,gunicorn,redis-server,mariadb-server,haproxy
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
@@ -88,3 +96,16 @@ DOCKERFILE
 else
   echo "build-example-images: ${INGRESS} exists, kept (use --force to rebuild)"
 fi
+
+# Both are one COPY on the base: a few seconds each, nothing downloaded.
+build_on_base() {
+  local tag="$1" context="$2"
+  if ((FORCE == 1)) || ! image_exists "${tag}"; then
+    docker build -q --build-arg "BASE_IMAGE=${BASE}" -t "${tag}" "${context}" >/dev/null
+    echo "build-example-images: built ${tag}"
+  else
+    echo "build-example-images: ${tag} exists, kept (use --force to rebuild)"
+  fi
+}
+build_on_base "${MARIADB}" "${ROOT}/test/mariadb-debian"
+build_on_base "${ES_STANDIN}" "${ROOT}/test/es-standin"
