@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import { cleanupStack, rawDocker } from "../engine/helpers.js";
 
 export const CLI = resolve("dist/cli/main.js");
 
@@ -107,4 +108,13 @@ export function http(
     req.on("error", fail);
     req.end(options.body);
   });
+}
+
+/** Removes an example's stack (containers, networks, volumes) and the image its deploy built. */
+export async function cleanupExample(stack: string, builtImage: string): Promise<void> {
+  await cleanupStack(stack);
+  await rawDocker()
+    .getImage(builtImage)
+    .remove({ force: true })
+    .catch(() => undefined);
 }

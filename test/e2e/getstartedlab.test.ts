@@ -5,8 +5,9 @@
  */
 import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanupStack, rawDocker, requireEngine, uniqueStackName } from "../engine/helpers.js";
+import { rawDocker, requireEngine, uniqueStackName } from "../engine/helpers.js";
 import {
+  cleanupExample,
   BASE_IMAGE,
   INGRESS_IMAGE,
   freePort,
@@ -39,12 +40,7 @@ function visits(body: string): number {
 }
 
 afterAll(async () => {
-  if (engine === undefined) return;
-  await cleanupStack(stack);
-  await docker
-    .getImage(env.WEB_IMAGE)
-    .remove({ force: true })
-    .catch(() => undefined);
+  if (engine !== undefined) await cleanupExample(stack, env.WEB_IMAGE);
 });
 
 describe.skipIf(engine === undefined)("examples/getstartedlab", () => {

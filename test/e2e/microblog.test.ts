@@ -8,8 +8,9 @@
  */
 import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanupStack, rawDocker, requireEngine, uniqueStackName } from "../engine/helpers.js";
+import { rawDocker, requireEngine, uniqueStackName } from "../engine/helpers.js";
 import {
+  cleanupExample,
   BASE_IMAGE,
   INGRESS_IMAGE,
   freePort,
@@ -88,12 +89,7 @@ async function volumeNames(): Promise<string[]> {
 }
 
 afterAll(async () => {
-  if (engine === undefined) return;
-  await cleanupStack(stack);
-  await docker
-    .getImage(env.MICROBLOG_IMAGE)
-    .remove({ force: true })
-    .catch(() => undefined);
+  if (engine !== undefined) await cleanupExample(stack, env.MICROBLOG_IMAGE);
 });
 
 describe.skipIf(engine === undefined)("examples/microblog", () => {
