@@ -1,5 +1,5 @@
 import { convergeSwarm } from "../apply/converge-swarm.js";
-import { executePlan } from "../apply/execute-plan.js";
+import { applyRemovePlan } from "./apply-remove-plan.js";
 import { waitSwarmStack } from "../apply/swarm-readiness.js";
 import type { ServiceEngine } from "../engine/service-engine.js";
 import { planRemoveSwarm } from "../plan/reconcile-swarm.js";
@@ -78,27 +78,5 @@ export async function removeSwarmStack(options: {
 }): Promise<{ ok: boolean; removed: number }> {
   const observed = await options.engine.observeSwarm(options.stack);
   const plan = planRemoveSwarm(observed);
-  if (plan.operations.length === 0) {
-    options.sink.emit({ type: "info", message: `stack ${options.stack} has nothing to remove` });
-    return { ok: true, removed: 0 };
-  }
-  options.sink.emit({ type: "plan", plan });
-  const spec: StackSpec = {
-    name: options.stack,
-    files: [],
-    workingDir: process.cwd(),
-    services: {},
-    networks: {},
-    volumes: {},
-    secrets: {},
-    configs: {},
-  };
-  const result = await executePlan(plan, {
-    engine: options.engine,
-    spec,
-    sink: options.sink,
-    parallel: options.parallel ?? 8,
-    ...(options.signal !== undefined && { signal: options.signal }),
-  });
-  return { ok: result.ok, removed: result.done.length };
+  return applyRemovePlan(plan, options);
 }

@@ -1,4 +1,5 @@
 import Dockerode from "dockerode";
+import { readEngineInfo } from "./engine-info.js";
 import { AttachmentGate } from "./attachment-gate.js";
 import pLimit from "p-limit";
 import { EngineError } from "../errors.js";
@@ -168,19 +169,7 @@ export class DockerEngine implements Engine {
   }
 
   async ping(): Promise<EngineInfo> {
-    const [version, info] = await Promise.all([
-      this.call("read engine version", () => this.docker.version()),
-      this.call(
-        "read engine info",
-        () => this.docker.info() as Promise<{ Swarm?: { ControlAvailable?: boolean } }>,
-      ),
-    ]);
-    return {
-      address: this.address,
-      serverVersion: version.Version,
-      apiVersion: version.ApiVersion,
-      swarmManager: info.Swarm?.ControlAvailable === true,
-    };
+    return readEngineInfo(this.docker, this.address);
   }
 
   async observe(

@@ -1,4 +1,5 @@
 import Dockerode from "dockerode";
+import { readEngineInfo } from "../docker/engine-info.js";
 import { EngineError } from "../errors.js";
 import { LABELS, SWARM_NAMESPACE_LABEL } from "../labels.js";
 import type {
@@ -99,19 +100,7 @@ export class SwarmEngine implements ServiceEngine {
   }
 
   async ping(): Promise<EngineInfo> {
-    const [version, info] = await Promise.all([
-      this.call("read engine version", () => this.docker.version()),
-      this.call(
-        "read engine info",
-        () => this.docker.info() as Promise<{ Swarm?: { ControlAvailable?: boolean } }>,
-      ),
-    ]);
-    return {
-      address: this.address,
-      serverVersion: version.Version,
-      apiVersion: version.ApiVersion,
-      swarmManager: info.Swarm?.ControlAvailable === true,
-    };
+    return readEngineInfo(this.docker, this.address);
   }
 
   async observeSwarm(
