@@ -5,76 +5,11 @@
  *
  * Run: npx tsx bench/deploy.ts   (needs a Docker engine and scripts/build-test-images.sh)
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import Docker from "dockerode";
-import pLimit from "p-limit";
 import { deployStack } from "../src/api/deploy.js";
 import { removeStack } from "../src/api/remove.js";
 import { connectEngine } from "../src/engine/connect.js";
 import { nullSink } from "../src/progress/events.js";
-
-const IMAGE = process.env.BENCH_IMAGE ?? "stack-test/busybox:latest";
-const PARALLEL = 8;
-const docker = new Docker();
-
-function stackFile(services: number, replicas: number): string {
-  const lines = ["services:"];
-  for (let i = 0; i < services; i++) {
-    lines.push(
-      `  svc${i}:`,
-      `    image: ${IMAGE}`,
-      `    command: ["sleep", "3600"]`,
-      `    stop_grace_period: 1s`,
-      `    deploy:`,
-      `      replicas: ${replicas}`,
-    );
-  }
-  const dir = mkdtempSync(join(tmpdir(), "stack-bench-"));
-  const file = join(dir, "stack.yml");
-  writeFileSync(file, `${lines.join("\n")}\n`);
-  return file;
-}
-
-/** The reference: network + create/start of the same containers straight through the API. */
-async function rawDeploy(name: string, services: number, replicas: number): Promise<number> {
-  const t0 = performance.now();
-  const net = `${name}_default`;
-  await docker.createNetwork({ Name: net, Labels: { "bench.raw": name } });
-  const limit = pLimit(PARALLEL);
-  const jobs: Promise<void>[] = [];
-  for (let i = 0; i < services; i++) {
-    for (let slot = 1; slot <= replicas; slot++) {
-      jobs.push(
-        limit(async () => {
-          const c = await docker.createContainer({
-            name: `${name}_svc${i}.${slot}`,
-            Image: IMAGE,
-            Cmd: ["sleep", "3600"],
-            StopTimeout: 1,
-            Labels: { "bench.raw": name },
-            HostConfig: { NetworkMode: net },
-            NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [`svc${i}`] } } },
-          });
-          await c.start();
-        }),
-      );
-    }
-  }
-  await Promise.all(jobs);
-  return performance.now() - t0;
-}
-
-async function rawCleanup(name: string): Promise<void> {
-  const list = await docker.listContainers({
-    all: true,
-    filters: { label: [`bench.raw=${name}`] },
-  });
-  // One at a time: parallel removals on one network can deadlock dockerd 20.10.
-  for (const c of list) await docker.getContainer(c.Id).remove({ force: true });
-  await docker.getNetwork(`${name}_default`).remove();
-}
+import { cleanup, IMAGE, PARALLEL, rawDeploy, stackFile } from "./scale-helpers.js";
 
 async function stackDeploy(name: string, file: string): Promise<number> {
   const t0 = performance.now();
@@ -102,7 +37,7 @@ async function main(): Promise<void> {
     const label = `${services} services x ${replicas} replica${replicas > 1 ? "s" : ""}`;
     const file = stackFile(services, replicas);
     const raw = await rawDeploy(`benchraw${services}x${replicas}`, services, replicas);
-    await rawCleanup(`benchraw${services}x${replicas}`);
+    await cleanup(`bench.raw=benchraw${services}x${replicas}`);
     const name = `benchstack${services}x${replicas}`;
     const ours = await stackDeploy(name, file);
     let redeploy = "";

@@ -1,12 +1,14 @@
 /**
- * Shared pieces of the scale benches (not run in CI): stack files of N services x M replicas,
- * the built CLI run under a peak-RSS probe, and sequential clean-up by label.
+ * Shared pieces of the deploy and scale benches (not run in CI): stack files of N services x M
+ * replicas, the raw-API reference deploy, the built CLI run under a peak-RSS probe, and
+ * sequential clean-up by label.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Docker from "dockerode";
+import pLimit from "p-limit";
 
 export const IMAGE = process.env["BENCH_IMAGE"] ?? "stack-test/busybox:latest";
 export const PARALLEL = 8;
@@ -77,4 +79,31 @@ export async function cleanup(label: string): Promise<void> {
       .getNetwork(n.Id)
       .remove()
       .catch(() => undefined);
+}
+
+/** The reference: network + create/start of the same containers straight through the API. */
+export async function rawDeploy(name: string, services: number, replicas: number): Promise<number> {
+  const t0 = performance.now();
+  const net = `${name}_default`;
+  await docker.createNetwork({ Name: net, Labels: { "bench.raw": name } });
+  const limit = pLimit(PARALLEL);
+  const jobs: Promise<void>[] = [];
+  for (let i = 0; i < services; i++)
+    for (let slot = 1; slot <= replicas; slot++)
+      jobs.push(
+        limit(async () => {
+          const c = await docker.createContainer({
+            name: `${name}_svc${i}.${slot}`,
+            Image: IMAGE,
+            Cmd: ["sleep", "3600"],
+            StopTimeout: 1,
+            Labels: { "bench.raw": name },
+            HostConfig: { NetworkMode: net },
+            NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [`svc${i}`] } } },
+          });
+          await c.start();
+        }),
+      );
+  await Promise.all(jobs);
+  return performance.now() - t0;
 }

@@ -7,34 +7,7 @@
  * Run: npm run build && npx tsx bench/scale.ts   (needs a Docker engine and the test images)
  */
 import pLimit from "p-limit";
-import { cleanup, docker, IMAGE, PARALLEL, runCli, stackFile } from "./scale-helpers.js";
-
-/** The reference: network + create/start of the same containers straight through the API. */
-async function rawDeploy(name: string, services: number, replicas: number): Promise<number> {
-  const t0 = performance.now();
-  const net = `${name}_default`;
-  await docker.createNetwork({ Name: net, Labels: { "bench.raw": name } });
-  const limit = pLimit(PARALLEL);
-  const jobs: Promise<void>[] = [];
-  for (let i = 0; i < services; i++)
-    for (let slot = 1; slot <= replicas; slot++)
-      jobs.push(
-        limit(async () => {
-          const c = await docker.createContainer({
-            name: `${name}_svc${i}.${slot}`,
-            Image: IMAGE,
-            Cmd: ["sleep", "3600"],
-            StopTimeout: 1,
-            Labels: { "bench.raw": name },
-            HostConfig: { NetworkMode: net },
-            NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [`svc${i}`] } } },
-          });
-          await c.start();
-        }),
-      );
-  await Promise.all(jobs);
-  return performance.now() - t0;
-}
+import { cleanup, docker, IMAGE, PARALLEL, rawDeploy, runCli, stackFile } from "./scale-helpers.js";
 
 /** The reference for `ps`: list the stack's containers and inspect each, as `ps` reports. */
 async function rawPs(label: string): Promise<number> {

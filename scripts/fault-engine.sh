@@ -10,6 +10,8 @@
 #   scripts/fault-engine.sh socket  print its DOCKER_HOST value
 #   scripts/fault-engine.sh down    stop it and delete its data and namespace (idempotent)
 set -euo pipefail
+# shellcheck source=lib/dockerd-helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/dockerd-helpers.sh"
 
 NAME=stack-fault
 RUN_DIR=/run/${NAME}
@@ -61,21 +63,7 @@ start() {
 }
 
 stop() {
-  [[ -f "${PIDFILE}" ]] || return 0
-  local pid
-  pid="$(cat "${PIDFILE}")"
-  if kill -0 "${pid}" 2>/dev/null; then
-    kill "${pid}"
-    local deadline=$((SECONDS + 30))
-    while kill -0 "${pid}" 2>/dev/null; do
-      if ((SECONDS >= deadline)); then
-        kill -9 "${pid}" 2>/dev/null || true
-        break
-      fi
-      sleep 0.2
-    done
-  fi
-  rm -f "${PIDFILE}"
+  stop_by_pidfile "${PIDFILE}"
 }
 
 images() {

@@ -23,6 +23,8 @@
 # Images: stack-test/busybox:latest and :v2 are copied from the default engine
 # (scripts/build-test-images.sh builds them) with `docker save | docker load`.
 set -euo pipefail
+# shellcheck source=lib/dockerd-helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/dockerd-helpers.sh"
 
 RUN_DIR=/run/stack-swarm
 DATA_DIR=/var/lib/stack-swarm
@@ -109,22 +111,7 @@ start_engine() {
 
 stop_engine() {
   local node="$1"
-  local pidfile="${RUN_DIR}/${node}.pid"
-  [[ -f "${pidfile}" ]] || return 0
-  local pid
-  pid="$(cat "${pidfile}")"
-  if kill -0 "${pid}" 2>/dev/null; then
-    kill "${pid}"
-    local deadline=$((SECONDS + 30))
-    while kill -0 "${pid}" 2>/dev/null; do
-      if ((SECONDS >= deadline)); then
-        kill -9 "${pid}" 2>/dev/null || true
-        break
-      fi
-      sleep 0.2
-    done
-  fi
-  rm -f "${pidfile}"
+  stop_by_pidfile "${RUN_DIR}/${node}.pid"
 }
 
 swarm_state() { dk "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo unknown; }

@@ -372,14 +372,36 @@ export class DockerEngine implements Engine {
     const apiVersion = await this.engineApiVersion();
     const plan = containerCreatePlan({ ...request, stackVersion: this.stackVersion, apiVersion });
     const context = `create container ${plan.name}`;
+    // A container without its secrets must not hold the name either.
+    return this.createWired(context, plan, (container) =>
+      this.writeSecretFiles(container, request, context),
+    );
+  }
+
+  /**
+   * Creates a container from `plan`, connects the networks beyond the first (API < 1.44 takes
+   * one network at create; the others are connected before start so the process never runs
+   * without them), then runs `finish`. On any failure the half-made container is removed so
+   * it does not hold the name (or a port); the next round creates it again.
+   */
+  private async createWired(
+    context: string,
+    plan: {
+      readonly name: string;
+      readonly body: object;
+      readonly connectAfterCreate: readonly {
+        readonly network: string;
+        readonly endpoint: object;
+      }[];
+    },
+    finish: (container: Dockerode.Container) => Promise<void>,
+  ): Promise<string> {
     const container = await this.call(context, () =>
       this.docker.createContainer({
         name: plan.name,
         ...plan.body,
       } as Dockerode.ContainerCreateOptions),
     );
-    // API < 1.44 takes one network at create; the others are connected before start so the
-    // process never runs without them.
     try {
       for (const { network, endpoint } of plan.connectAfterCreate) {
         await this.gate.join(() =>
@@ -391,9 +413,8 @@ export class DockerEngine implements Engine {
           ),
         );
       }
-      await this.writeSecretFiles(container, request, context);
+      await finish(container);
     } catch (err) {
-      // Do not leave a half-wired container (or one without its secrets) holding the name.
       await this.removeContainer(container.id).catch(() => undefined);
       throw err;
     }
@@ -452,32 +473,10 @@ export class DockerEngine implements Engine {
 
   async createIngress(spec: StackSpec, name: string, configHash: string): Promise<string> {
     const plan = ingressCreatePlan({ spec, name, configHash, stackVersion: this.stackVersion });
-    const context = `create ingress ${name}`;
-    const container = await this.call(context, () =>
-      this.docker.createContainer({
-        name: plan.name,
-        ...plan.body,
-      } as Dockerode.ContainerCreateOptions),
-    );
-    try {
-      for (const { network, endpoint } of plan.connectAfterCreate) {
-        await this.gate.join(() =>
-          this.call(`${context}: connect network ${network}`, () =>
-            this.docker.getNetwork(network).connect({
-              Container: container.id,
-              EndpointConfig: endpoint as Dockerode.EndpointSettings,
-            }),
-          ),
-        );
-      }
+    return this.createWired(`create ingress ${name}`, plan, async (container) => {
       await this.startContainer(container.id);
       await this.ingressServing(container.id, ingressBackends(ingressRoutes(spec)), name);
-    } catch (err) {
-      // A half-made ingress would hold the name and maybe a port: the next round creates it.
-      await this.removeContainer(container.id).catch(() => undefined);
-      throw err;
-    }
-    return container.id;
+    });
   }
 
   /**
