@@ -7,7 +7,7 @@
  */
 import { deployStack } from "../src/api/deploy.js";
 import { removeStack } from "../src/api/remove.js";
-import { connectEngine } from "../src/engine/connect.js";
+import { connectEngine } from "../src/drivers/connect.js";
 import { nullSink } from "../src/progress/events.js";
 import { cleanup, IMAGE, PARALLEL, rawDeploy, stackFile } from "./scale-helpers.js";
 

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { deployStack } from "../src/api/deploy.js";
 import { removeStack } from "../src/api/remove.js";
-import { connectEngine } from "../src/engine/connect.js";
+import { connectEngine } from "../src/drivers/connect.js";
 import { nullSink } from "../src/progress/events.js";
 
 const STACK = "bench-ingress";

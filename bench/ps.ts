@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { deployStack } from "../src/api/deploy.js";
 import { removeStack } from "../src/api/remove.js";
-import { connectEngine } from "../src/engine/connect.js";
-import { LABELS } from "../src/engine/labels.js";
+import { connectEngine } from "../src/drivers/connect.js";
+import { LABELS } from "../src/drivers/docker-api/labels.js";
 import { nullSink } from "../src/progress/events.js";
 
 const IMAGE = process.env.BENCH_IMAGE ?? "stack-test/busybox:latest";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { LineCounter, parseDocument } from "yaml";
-import { loadStack } from "../src/spec/load-stack.js";
+import { loadStack } from "../src/stackfile/load-stack.js";
 
 const SERVICES = 1000;
 const RUNS = 5;

@@ -14,14 +14,14 @@ export {
   type ReplicaRow,
   type ServiceRow,
 } from "./api/status.js";
-export { connectEngine } from "./engine/connect.js";
-export type { Engine, EngineInfo, StackSummary } from "./engine/engine.js";
-export { EngineError, type EngineErrorKind } from "./engine/errors.js";
-export { loadStack, type LoadStackOptions, type LoadedStack } from "./spec/load-stack.js";
-export { SpecError, formatIssue } from "./spec/errors.js";
-export type * from "./spec/types.js";
-export { formatPlan } from "./plan/format-plan.js";
-export type { Plan, Operation } from "./plan/operation.js";
+export { connectEngine } from "./drivers/connect.js";
+export type { Engine, EngineInfo, StackSummary } from "./core/engine.js";
+export { EngineError, type EngineErrorKind } from "./core/errors.js";
+export { loadStack, type LoadStackOptions, type LoadedStack } from "./stackfile/load-stack.js";
+export { SpecError, formatIssue } from "./stackfile/errors.js";
+export type * from "./model/types.js";
+export { formatPlan } from "./core/format-plan.js";
+export type { Plan, Operation } from "./core/operation.js";
 export type { ProgressEvent, ProgressSink } from "./progress/events.js";
 export { PlainSink } from "./progress/plain-sink.js";
 export { JsonSink } from "./progress/json-sink.js";

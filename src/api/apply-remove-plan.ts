@@ -1,8 +1,8 @@
-import { executePlan } from "../apply/execute-plan.js";
-import type { Engine } from "../engine/engine.js";
-import type { Plan } from "../plan/operation.js";
+import { executePlan } from "../core/execute-plan.js";
+import type { Engine } from "../core/engine.js";
+import type { Plan } from "../core/operation.js";
 import type { ProgressSink } from "../progress/events.js";
-import type { StackSpec } from "../spec/types.js";
+import type { StackSpec } from "../model/types.js";
 
 /** What applying a removal plan needs (both drivers). */
 export interface RemovePlanOptions {

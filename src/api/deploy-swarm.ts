@@ -1,11 +1,11 @@
-import { convergeSwarm } from "../apply/converge-swarm.js";
+import { convergeSwarm } from "../drivers/swarm/converge.js";
 import { applyRemovePlan } from "./apply-remove-plan.js";
-import { waitSwarmStack } from "../apply/swarm-readiness.js";
-import type { ServiceEngine } from "../engine/service-engine.js";
-import { planRemoveSwarm } from "../plan/reconcile-swarm.js";
+import { waitSwarmStack } from "../drivers/swarm/readiness.js";
+import type { ServiceEngine } from "../drivers/swarm/service-engine.js";
+import { planRemoveSwarm } from "../drivers/swarm/reconcile.js";
 import type { ProgressSink } from "../progress/events.js";
-import { SpecError, formatIssue } from "../spec/errors.js";
-import type { StackSpec } from "../spec/types.js";
+import { SpecError, formatIssue } from "../stackfile/errors.js";
+import type { StackSpec } from "../model/types.js";
 import type { DeployOptions, DeployResult } from "./deploy.js";
 import { swarmDriverIssues } from "./preflight.js";
 

@@ -1,4 +1,4 @@
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../core/engine.js";
 
 export interface LogsOptions {
   readonly engine: Engine;

@@ -1,5 +1,5 @@
-import { ingressPorts } from "../spec/ingress.js";
-import type { SpecIssue, SpecWarning, StackSpec } from "../spec/types.js";
+import { ingressPorts } from "../model/ingress.js";
+import type { SpecIssue, SpecWarning, StackSpec } from "../model/types.js";
 
 /**
  * Checks a spec against what the single-engine docker driver can do, before any engine call.

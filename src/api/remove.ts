@@ -1,8 +1,8 @@
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../core/engine.js";
 import { applyRemovePlan } from "./apply-remove-plan.js";
-import { isServiceEngine } from "../engine/service-engine.js";
+import { isServiceEngine } from "../drivers/swarm/service-engine.js";
 import { removeSwarmStack } from "./deploy-swarm.js";
-import { planRemove } from "../plan/plan-rm.js";
+import { planRemove } from "../drivers/docker/plan-remove.js";
 import type { ProgressSink } from "../progress/events.js";
 
 export interface RemoveOptions {

@@ -1,5 +1,5 @@
 import { realpathSync } from "node:fs";
-import type { SpecWarning, StackSpec } from "../spec/types.js";
+import type { SpecWarning, StackSpec } from "../model/types.js";
 
 /** Host paths of the Docker socket: mounting it hands the container the whole engine. */
 const DOCKER_SOCKETS = new Set(["/var/run/docker.sock", "/run/docker.sock"]);

@@ -1,6 +1,6 @@
-import type { Engine, StackSummary } from "../engine/engine.js";
-import { isServiceEngine } from "../engine/service-engine.js";
-import type { ObservedContainer, ObservedPort, ObservedState } from "../plan/observed-state.js";
+import type { Engine, StackSummary } from "../core/engine.js";
+import { isServiceEngine } from "../drivers/swarm/service-engine.js";
+import type { ObservedContainer, ObservedPort, ObservedState } from "../core/observed-state.js";
 
 /** One replica as `stack ps` shows it. */
 export interface ReplicaRow {

@@ -1,6 +1,6 @@
 import { CommanderError } from "commander";
-import { EngineError } from "../engine/errors.js";
-import { SpecError } from "../spec/errors.js";
+import { EngineError } from "../core/errors.js";
+import { SpecError } from "../stackfile/errors.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 
 /** Thrown by commands to end with a message and a given exit code (no stack trace). */

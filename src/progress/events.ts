@@ -1,4 +1,4 @@
-import type { Operation, Plan } from "../plan/operation.js";
+import type { Operation, Plan } from "../core/operation.js";
 
 /**
  * What the core reports while it works. Sinks (Ink, plain lines, JSON lines, quiet) turn

@@ -6,7 +6,7 @@
  */
 import { describeOperation } from "../progress/describe-operation.js";
 import type { ProgressEvent } from "../progress/events.js";
-import type { Operation } from "../plan/operation.js";
+import type { Operation } from "../core/operation.js";
 
 /** Where one operation stands. */
 export type OpStatus = "waiting" | "working" | "done" | "failed" | "skipped";

@@ -6,7 +6,7 @@
  * observation on every reconnect, and samples stats with `--stats`. Everything it learns
  * goes out as {@link PsAction}s.
  */
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../core/engine.js";
 import type { PsAction, PsState } from "./ps-view-model.js";
 
 /** Options of {@link followStack}. */

@@ -5,7 +5,7 @@
  * clock here, so every frame is reproducible in tests.
  */
 import { serviceRows } from "../api/status.js";
-import type { ObservedContainer, ObservedState } from "../plan/observed-state.js";
+import type { ObservedContainer, ObservedState } from "../core/observed-state.js";
 
 /** One resource sample of one replica (see `Engine.stats`). */
 export interface ReplicaStats {

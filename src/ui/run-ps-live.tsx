@@ -4,7 +4,7 @@
  * and only renders props. This file wires them to the terminal: Ink, keys, resize, a clock.
  */
 import { render, useInput } from "ink";
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../core/engine.js";
 import { PsScreen, type PsScreenProps } from "./PsScreen.js";
 import { followStack } from "./follow-stack.js";
 import { initialPsState, psView, reducePs, type PsAction, type PsState } from "./ps-view-model.js";

@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LABELS } from "../../src/engine/labels.js";
+import { LABELS } from "../../src/drivers/docker-api/labels.js";
 import {
   cleanupStack,
   rawDocker,
@@ -16,7 +16,7 @@ import {
   TEST_IMAGE,
   uniqueStackName,
   waitFor,
-} from "../engine/helpers.js";
+} from "../integration/docker/helpers.js";
 
 const CLI = resolve("dist/cli/main.js");
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);

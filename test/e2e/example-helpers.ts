@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { cleanupStack, rawDocker } from "../engine/helpers.js";
+import { cleanupStack, rawDocker } from "../integration/docker/helpers.js";
 
 export const CLI = resolve("dist/cli/main.js");
 

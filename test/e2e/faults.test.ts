@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LABELS } from "../../src/engine/labels.js";
+import { LABELS } from "../../src/drivers/docker-api/labels.js";
 import {
   cleanupStack,
   rawDocker,
@@ -18,7 +18,7 @@ import {
   TEST_IMAGE_V2,
   uniqueStackName,
   waitFor,
-} from "../engine/helpers.js";
+} from "../integration/docker/helpers.js";
 
 const CLI = resolve("dist/cli/main.js");
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);

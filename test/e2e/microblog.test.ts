@@ -8,7 +8,7 @@
  */
 import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { rawDocker, requireEngine, uniqueStackName } from "../engine/helpers.js";
+import { rawDocker, requireEngine, uniqueStackName } from "../integration/docker/helpers.js";
 import {
   cleanupExample,
   BASE_IMAGE,

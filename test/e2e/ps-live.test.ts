@@ -12,14 +12,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LABELS } from "../../src/engine/labels.js";
+import { LABELS } from "../../src/drivers/docker-api/labels.js";
 import {
   cleanupStack,
   rawDocker,
   requireEngine,
   uniqueStackName,
   waitFor,
-} from "../engine/helpers.js";
+} from "../integration/docker/helpers.js";
 
 const CLI = resolve("dist/cli/main.js");
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);

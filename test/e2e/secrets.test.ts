@@ -9,14 +9,14 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LABELS } from "../../src/engine/labels.js";
+import { LABELS } from "../../src/drivers/docker-api/labels.js";
 import {
   cleanupStack,
   rawDocker,
   requireEngine,
   TEST_IMAGE,
   uniqueStackName,
-} from "../engine/helpers.js";
+} from "../integration/docker/helpers.js";
 
 const CLI = resolve("dist/cli/main.js");
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);

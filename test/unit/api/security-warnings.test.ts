@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { securityWarnings } from "../../../src/api/security-warnings.js";
-import { loadStack } from "../../../src/spec/load-stack.js";
+import { loadStack } from "../../../src/stackfile/load-stack.js";
 
 async function warningsFor(yaml: string, setup?: (dir: string) => void) {
   const dir = mkdtempSync(join(tmpdir(), "stack-sec-"));

@@ -8,12 +8,12 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadStack } from "../../../src/spec/load-stack.js";
-import { withContextHashes } from "../../../src/spec/build-context.js";
-import { networkConfigHash, serviceConfigHash } from "../../../src/spec/config-hash.js";
-import { ingressConfigHash } from "../../../src/spec/ingress.js";
-import { swarmServiceSpec } from "../../../src/engine/swarm/service-spec.js";
-import type { StackSpec } from "../../../src/spec/types.js";
+import { loadStack } from "../../../src/stackfile/load-stack.js";
+import { withContextHashes } from "../../../src/stackfile/build-context.js";
+import { networkConfigHash, serviceConfigHash } from "../../../src/model/config-hash.js";
+import { ingressConfigHash } from "../../../src/model/ingress.js";
+import { swarmServiceSpec } from "../../../src/drivers/swarm/service-spec.js";
+import type { StackSpec } from "../../../src/model/types.js";
 
 const EXAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../examples");
 

@@ -1,6 +1,6 @@
 /** Fixtures for UI tests: a get-started-like stack at fixed times, and deploy operations. */
-import type { ObservedContainer, ObservedState } from "../../../src/plan/observed-state.js";
-import type { Operation, Plan } from "../../../src/plan/operation.js";
+import type { ObservedContainer, ObservedState } from "../../../src/core/observed-state.js";
+import type { Operation, Plan } from "../../../src/core/operation.js";
 import type { ProgressEvent } from "../../../src/progress/events.js";
 import {
   initialDeployState,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { EngineEvent } from "../../../src/engine/engine.js";
-import type { ObservedState } from "../../../src/plan/observed-state.js";
+import type { EngineEvent } from "../../../src/core/engine.js";
+import type { ObservedState } from "../../../src/core/observed-state.js";
 import {
   backoffDelay,
   followStack,
@@ -12,7 +12,7 @@ import {
   type PsAction,
   type PsState,
 } from "../../../src/ui/ps-view-model.js";
-import { waitFor } from "../../engine/helpers.js";
+import { waitFor } from "../../integration/docker/helpers.js";
 import { observation, replica } from "./fixtures.js";
 
 /** Resolves when `signal` aborts. */

@@ -1,0 +1,702 @@
+import { containerName, scopedName } from "../../model/naming.js";
+import { buildConfigHash, networkConfigHash, serviceConfigHash } from "../../model/config-hash.js";
+import {
+  ingressConfigHash,
+  ingressImage,
+  ingressNetworks,
+  ingressRoutes,
+} from "../../model/ingress.js";
+import type { RestartPolicySpec, ServiceSpec, StackSpec } from "../../model/types.js";
+import {
+  OPERATION_KIND_RANK,
+  compareStrings,
+  orderServices,
+  sortOperations,
+} from "../../core/dependency-graph.js";
+import type { ObservedContainer, ObservedState } from "../../core/observed-state.js";
+import type { Cause, Operation, Plan } from "../../core/operation.js";
+
+/** What a deploy asks of the planner besides the spec and the observation. */
+export interface ReconcileOptions {
+  /** Remove services/containers that are no longer in the file (else only warn). */
+  readonly prune: boolean;
+  /** Recreate every replica even when its hash matches (`--force-recreate`). */
+  readonly forceRecreate?: boolean;
+  /** Restrict to these services (and nothing else is touched), e.g. `stack scale`. */
+  readonly services?: readonly string[];
+  /** Build every image of a service with `build:` even when it is current (`--build`). */
+  readonly build?: boolean;
+}
+
+/** An operation being built: edges are collected in a set and sorted once at the end. */
+interface Draft {
+  readonly op: Operation;
+  readonly after: Set<string>;
+  /** Insertion order; the planner inserts in sorted order, so this is deterministic. */
+  readonly seq: number;
+}
+
+/** Collects operations by id and emits them topologically sorted with sorted `after` lists. */
+class PlanBuilder {
+  private readonly drafts = new Map<string, Draft>();
+
+  add(op: Operation): string {
+    if (this.drafts.has(op.id)) throw new Error(`planner bug: duplicate operation id "${op.id}"`);
+    this.drafts.set(op.id, { op, after: new Set(op.after), seq: this.drafts.size });
+    return op.id;
+  }
+
+  has(id: string): boolean {
+    return this.drafts.has(id);
+  }
+
+  dependOn(ids: readonly string[], deps: readonly string[]): void {
+    for (const id of ids) {
+      const draft = this.drafts.get(id);
+      if (!draft) throw new Error(`planner bug: unknown operation id "${id}"`);
+      for (const dep of deps) if (dep !== id) draft.after.add(dep);
+    }
+  }
+
+  ops(predicate: (op: Operation) => boolean): Operation[] {
+    return [...this.drafts.values()].filter((d) => predicate(d.op)).map((d) => d.op);
+  }
+
+  ids(predicate: (op: Operation) => boolean): string[] {
+    return this.ops(predicate).map((op) => op.id);
+  }
+
+  build(): Operation[] {
+    const seq = new Map<string, number>();
+    const ops = [...this.drafts.values()].map((d) => {
+      seq.set(d.op.id, d.seq);
+      return { ...d.op, after: [...d.after].sort(compareStrings) };
+    });
+    // Ties: kind rank, then insertion order, which follows services in dependency order and
+    // slots ascending (descending for scale-down removals: highest slots go first).
+    return sortOperations(
+      ops,
+      (a, b) =>
+        OPERATION_KIND_RANK[a.kind] - OPERATION_KIND_RANK[b.kind] ||
+        (seq.get(a.id) ?? 0) - (seq.get(b.id) ?? 0),
+    );
+  }
+}
+
+/** Ids of one service's container operations, by what they need before they can run. */
+interface ServiceOps {
+  /** create/start/replace ops: gated by depends_on waits and networks/volumes. */
+  readonly activating: string[];
+  /** create/replace ops: they also need the image. */
+  readonly needImage: string[];
+}
+
+function compareContainers(a: ObservedContainer, b: ObservedContainer): number {
+  return (
+    compareStrings(a.service, b.service) ||
+    compareSlots(a.slot, b.slot) ||
+    compareStrings(a.name, b.name) ||
+    compareStrings(a.id, b.id)
+  );
+}
+
+/** Ascending, with a malformed (non-finite) slot label after every real slot. */
+function compareSlots(a: number, b: number): number {
+  const fa = Number.isFinite(a);
+  const fb = Number.isFinite(b);
+  if (fa && fb) return a - b;
+  return fa === fb ? 0 : fa ? -1 : 1;
+}
+
+function createdTime(c: ObservedContainer): number {
+  const t = Date.parse(c.createdAt);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+/**
+ * Which container of a crowded slot to keep: the one built from the current spec, then the
+ * one already holding the slot name (no rename needed), then a running one, then the newest,
+ * then the smallest id so the choice never depends on observation order.
+ */
+function preferenceOrder(hash: string, slotName: string) {
+  const score = (c: ObservedContainer): number[] => [
+    c.configHash === hash ? 0 : 1,
+    c.name === slotName ? 0 : 1,
+    c.state === "running" ? 0 : 1,
+  ];
+  return (a: ObservedContainer, b: ObservedContainer): number => {
+    const sa = score(a);
+    const sb = score(b);
+    for (let i = 0; i < sa.length; i++) {
+      const d = (sa[i] ?? 0) - (sb[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    const ta = createdTime(a);
+    const tb = createdTime(b);
+    if (ta !== tb) return ta > tb ? -1 : 1;
+    return compareStrings(a.id, b.id);
+  };
+}
+
+/** True when the restart policy says a stopped replica should be running again. */
+function shouldRun(c: ObservedContainer, policy: RestartPolicySpec): boolean {
+  if (policy.condition === "any") return true;
+  if (policy.condition === "on-failure") return c.exitCode !== undefined && c.exitCode !== 0;
+  return false;
+}
+
+function removeOp(c: ObservedContainer, cause: Cause, after: readonly string[] = []): Operation {
+  return {
+    id: `container:${c.name}:remove`,
+    kind: "remove-container",
+    name: c.name,
+    containerId: c.id,
+    service: c.service,
+    ...(Number.isInteger(c.slot) && { slot: c.slot }),
+    cause,
+    after,
+  };
+}
+
+/** Plans the replicas of one service; returns the ids that need gates, networks and images. */
+function planServiceContainers(
+  stack: string,
+  service: ServiceSpec,
+  containers: readonly ObservedContainer[],
+  forceRecreate: boolean,
+  b: PlanBuilder,
+): ServiceOps {
+  const hash = serviceConfigHash(service);
+  const replicas = Math.max(0, Math.floor(service.deploy.replicas));
+  const result: ServiceOps = { activating: [], needImage: [] };
+
+  const slots = new Map<number, ObservedContainer[]>();
+  for (const c of containers) {
+    const group = slots.get(c.slot);
+    if (group) group.push(c);
+    else slots.set(c.slot, [c]);
+  }
+
+  // Scale down first and highest slots first, like swarm: the lowest slots keep serving.
+  const surplus = [...slots.keys()]
+    .filter((s) => !(Number.isInteger(s) && s >= 1 && s <= replicas))
+    .sort((x, y) => -compareSlots(x, y));
+  for (const slot of surplus) {
+    for (const c of slots.get(slot) ?? []) b.add(removeOp(c, "scale down"));
+  }
+
+  const replaced: string[] = [];
+  for (let slot = 1; slot <= replicas; slot++) {
+    const slotName = containerName(stack, service.name, slot);
+    const key = `${service.name}.${slot}`;
+    const group = [...(slots.get(slot) ?? [])].sort(preferenceOrder(hash, slotName));
+    const [kept, ...extra] = group;
+    if (kept === undefined) {
+      const cause: Cause = containers.length === 0 ? "not found" : "scale up";
+      const id = b.add({
+        id: `container:${key}:create`,
+        kind: "create-container",
+        service: service.name,
+        slot,
+        name: slotName,
+        cause,
+        after: [],
+      });
+      result.activating.push(id);
+      result.needImage.push(id);
+      continue;
+    }
+
+    // Several containers in one slot: a rolling update or a create was interrupted. A
+    // temporary name anywhere in the group means an update left it behind.
+    const interrupted = group.some((c) => c.name !== slotName);
+    let prior = extra.map((c) =>
+      b.add(removeOp(c, interrupted ? "interrupted update" : "duplicate slot")),
+    );
+
+    const stale = forceRecreate || kept.configHash !== hash;
+    const wantsRun =
+      kept.state === "created" ||
+      ((kept.state === "exited" || kept.state === "dead") &&
+        shouldRun(kept, service.deploy.restartPolicy));
+
+    if (!stale && kept.state === "dead" && wantsRun) {
+      // Docker refuses to start a dead container ("marked for removal"), so a dead replica
+      // that should run is removed and created again instead of started.
+      const removed = b.add(removeOp(kept, "not running", prior));
+      const id = b.add({
+        id: `container:${key}:create`,
+        kind: "create-container",
+        service: service.name,
+        slot,
+        name: slotName,
+        cause: "not running",
+        after: [...prior, removed],
+      });
+      result.activating.push(id);
+      result.needImage.push(id);
+      continue;
+    }
+
+    if (kept.name !== slotName) {
+      prior = [
+        b.add({
+          id: `container:${kept.name}:rename`,
+          kind: "rename-container",
+          containerId: kept.id,
+          from: kept.name,
+          to: slotName,
+          service: service.name,
+          cause: "interrupted update",
+          after: prior,
+        }),
+      ];
+    }
+
+    if (stale) {
+      const id = b.add({
+        id: `container:${key}:replace`,
+        kind: "replace-container",
+        service: service.name,
+        slot,
+        name: slotName,
+        containerId: kept.id,
+        order: service.deploy.updateConfig.order,
+        cause: "config hash diverged",
+        after: prior,
+      });
+      replaced.push(id);
+      result.activating.push(id);
+      result.needImage.push(id);
+    } else if (wantsRun) {
+      const id = b.add({
+        id: `container:${key}:start`,
+        kind: "start-container",
+        service: service.name,
+        slot,
+        name: slotName,
+        containerId: kept.id,
+        cause: "not running",
+        after: prior,
+      });
+      result.activating.push(id);
+    }
+  }
+
+  // Rolling update: batches of `parallelism` replacements in slot order, each batch after
+  // the previous one (and after a delay op between them when update_config.delay is set).
+  const { parallelism, delayMs } = service.deploy.updateConfig;
+  const size = parallelism > 0 ? parallelism : replaced.length;
+  let previous: string[] = [];
+  for (let start = 0, batch = 1; start < replaced.length; start += size, batch++) {
+    const ids = replaced.slice(start, start + size);
+    let gate = previous;
+    if (batch > 1 && delayMs > 0) {
+      gate = [
+        b.add({
+          id: `delay:${service.name}:batch${batch}`,
+          kind: "delay",
+          ms: delayMs,
+          service: service.name,
+          cause: "update delay",
+          after: previous,
+        }),
+      ];
+    }
+    b.dependOn(ids, gate);
+    previous = ids;
+  }
+  return result;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * Computes the operations that take the engine from `observed` to `spec`: a pure function
+ * (no I/O, clock or randomness) whose result depends only on the sets in its inputs, never on
+ * their order, and is empty (no operations at all) for a converged stack.
+ *
+ * Decisions, per service in dependency order:
+ * - slots 1..replicas with no container are created ("not found" when the service has no
+ *   container at all, else "scale up"); higher slots are removed, highest first;
+ * - a slot holding several containers keeps one (current hash, slot name, running, newest,
+ *   smallest id) and removes the others; a kept container with a temporary name is renamed
+ *   to the slot name;
+ * - a kept container whose config hash differs (or every one with `forceRecreate`) is
+ *   replaced in batches of update_config.parallelism with delay ops between batches;
+ * - a kept container that is `created`, or exited while its restart policy says it should
+ *   run, is started; a `dead` one is removed and created again (Docker cannot start it);
+ * - every op that creates, starts or replaces containers of a service waits on a shared
+ *   `wait-ready` op per dependency and condition, which follows all ops of that dependency;
+ *   no wait is emitted for a service that needs no such op.
+ *
+ * Networks and named volumes used by the planned services are created when missing; volumes
+ * are never removed. A network whose definition changed is recreated only when no container
+ * of the stack will be attached to it after the plan, otherwise a warning asks for
+ * `stack rm` first. Images are pulled only when missing and needed by a create or replace.
+ * Containers of services no longer in the file are removed with `prune`, else named in a
+ * warning. Missing external networks/volumes and unknown `services` become `blockers`.
+ * With `services`, only those services are planned: other containers, orphans included, are
+ * left alone.
+ *
+ * Operation ids name stack-file keys for what is created (`network:webnet:create`,
+ * `volume:data:create`, `container:web.3:create|start|replace`, `wait:db:service_healthy`,
+ * `delay:web:batch2`, `image:redis:7:pull`) and engine names for what is removed or renamed
+ * (`container:demo_web.5:remove`, `network:demo_webnet:remove`, `container:NAME:rename`).
+ * Operations are topologically sorted; ties go by kind rank, then by the order the planner
+ * generated them in (services in dependency order, slots ascending, removals highest first).
+ */
+export function reconcile(
+  spec: StackSpec,
+  observed: ObservedState,
+  options: ReconcileOptions,
+): Plan {
+  const stack = spec.name;
+  const b = new PlanBuilder();
+  const warnings: string[] = [];
+  const blockers: string[] = [];
+
+  const order = orderServices(spec.services);
+  const position = new Map(order.map((name, i) => [name, i]));
+  let scope = order;
+  if (options.services !== undefined) {
+    const wanted = new Set(options.services);
+    for (const name of [...wanted].sort(compareStrings)) {
+      if (spec.services[name] === undefined)
+        blockers.push(`service "${name}" is not in the stack file`);
+    }
+    scope = order.filter((name) => wanted.has(name));
+  }
+
+  const everyContainer = [...observed.containers].sort(compareContainers);
+  const containers = everyContainer.filter((c) => c.role !== "ingress");
+  const ingressContainers = everyContainer.filter((c) => c.role === "ingress");
+  const byService = new Map<string, ObservedContainer[]>();
+  for (const c of containers) {
+    const list = byService.get(c.service);
+    if (list) list.push(c);
+    else byService.set(c.service, [c]);
+  }
+
+  // 1. Replicas of each planned service.
+  const serviceOps = new Map<string, ServiceOps>();
+  for (const name of scope) {
+    const service = spec.services[name] as ServiceSpec;
+    serviceOps.set(
+      name,
+      planServiceContainers(
+        stack,
+        service,
+        byService.get(name) ?? [],
+        options.forceRecreate === true,
+        b,
+      ),
+    );
+  }
+
+  // 2. Containers of services that left the file. A services filter never touches them.
+  if (options.services === undefined) {
+    const orphanServices = [...byService.keys()]
+      .filter((s) => spec.services[s] === undefined)
+      .sort(compareStrings);
+    for (const name of orphanServices) {
+      const list = [...(byService.get(name) ?? [])].sort(
+        (x, y) => -compareSlots(x.slot, y.slot) || compareStrings(x.name, y.name),
+      );
+      if (options.prune) {
+        for (const c of list) b.add(removeOp(c, "orphaned"));
+      } else {
+        warnings.push(
+          `service "${name}" is no longer in the stack file (${plural(list.length, "container")}); run deploy with --prune to remove it`,
+        );
+      }
+    }
+  }
+
+  // 3. The ingress proxy: one container serving every published port of a service with
+  // several replicas (or start-first updates). Kept while it runs with the current hash; else
+  // removed (freeing its host ports first) and created again once the replicas it serves
+  // are planned, so a port a replica gives up is free when the ingress binds it.
+  const routes = ingressRoutes(spec);
+  const ingressHash = routes.length > 0 ? ingressConfigHash(spec) : "";
+  const ingressName = scopedName(stack, "ingress");
+  const keptIngress = ingressContainers.find(
+    (c) =>
+      routes.length > 0 &&
+      c.configHash === ingressHash &&
+      c.name === ingressName &&
+      (c.state === "running" || c.state === "restarting"),
+  );
+  const ingressRemovals: string[] = [];
+  for (const c of ingressContainers) {
+    if (c === keptIngress) continue;
+    const cause: Cause =
+      routes.length === 0
+        ? "orphaned"
+        : keptIngress !== undefined
+          ? "duplicate slot"
+          : c.configHash !== ingressHash
+            ? "config hash diverged"
+            : "not running";
+    ingressRemovals.push(
+      b.add({
+        id: `container:${c.name}:remove`,
+        kind: "remove-container",
+        name: c.name,
+        containerId: c.id,
+        cause,
+        after: [],
+      }),
+    );
+  }
+  for (const ops of serviceOps.values()) b.dependOn(ops.activating, ingressRemovals);
+
+  // 4. Networks and volumes of the planned services (and of the ingress).
+  const removals = b.ops((op) => op.kind === "remove-container");
+  const removeOps = removals.map((op) => op.id);
+  const removedIds = new Set(
+    removals.map((op) => (op.kind === "remove-container" ? op.containerId : "")),
+  );
+  const survivors = everyContainer.filter((c) => !removedIds.has(c.id));
+
+  const networkOp = new Map<string, string>();
+  const ingressCreated = routes.length > 0 && keptIngress === undefined;
+  const networkKeys = [
+    ...new Set([
+      ...scope.flatMap((s) => Object.keys(spec.services[s]?.networks ?? {})),
+      ...(ingressCreated ? ingressNetworks(spec) : []),
+    ]),
+  ].sort(compareStrings);
+  const observedNetworks = [...observed.networks].sort(
+    (x, y) => compareStrings(x.name, y.name) || compareStrings(x.id, y.id),
+  );
+  for (const key of networkKeys) {
+    const network = spec.networks[key];
+    if (network === undefined) {
+      const users = scope.filter((s) => key in (spec.services[s]?.networks ?? {}));
+      blockers.push(
+        `network "${key}" used by ${users.map((u) => `"${u}"`).join(", ")} is not defined in the stack file`,
+      );
+      continue;
+    }
+    if (network.external) {
+      if (!observed.externalNetworks.includes(network.name)) {
+        blockers.push(
+          `external network "${network.name}" (networks.${key}) does not exist; create it before deploying`,
+        );
+      }
+      continue;
+    }
+    const existing = observedNetworks.find((n) => n.name === network.name);
+    if (existing === undefined) {
+      networkOp.set(
+        key,
+        b.add({
+          id: `network:${key}:create`,
+          kind: "create-network",
+          network: key,
+          name: network.name,
+          cause: "not found",
+          after: [],
+        }),
+      );
+      continue;
+    }
+    if (existing.configHash === networkConfigHash(network)) continue;
+    // Engines cannot edit a network, and removing one fails while containers are attached.
+    // The observation does not list attachments, so any surviving container that is not
+    // provably off this network (current config without it) counts as attached.
+    const inUse = survivors.some((c) => {
+      const s = spec.services[c.service];
+      return s === undefined || c.configHash !== serviceConfigHash(s) || key in s.networks;
+    });
+    if (inUse) {
+      warnings.push(
+        `network "${key}" (${network.name}) differs from the stack file but containers still use it; run "stack rm ${stack}" and deploy again to recreate it`,
+      );
+      continue;
+    }
+    const removed = b.add({
+      id: `network:${existing.name}:remove`,
+      kind: "remove-network",
+      name: existing.name,
+      networkId: existing.id,
+      cause: "config hash diverged",
+      after: removeOps,
+    });
+    networkOp.set(
+      key,
+      b.add({
+        id: `network:${key}:create`,
+        kind: "create-network",
+        network: key,
+        name: network.name,
+        cause: "config hash diverged",
+        after: [removed],
+      }),
+    );
+  }
+
+  const volumeOp = new Map<string, string>();
+  const volumeKeys = [
+    ...new Set(
+      scope.flatMap((s) =>
+        (spec.services[s]?.mounts ?? []).flatMap((m) =>
+          m.type === "volume" && m.source !== undefined ? [m.source] : [],
+        ),
+      ),
+    ),
+  ].sort(compareStrings);
+  for (const key of volumeKeys) {
+    const volume = spec.volumes[key];
+    if (volume === undefined) {
+      blockers.push(`volume "${key}" is not defined in the stack file`);
+      continue;
+    }
+    if (volume.external) {
+      if (!observed.externalVolumes.includes(volume.name)) {
+        blockers.push(
+          `external volume "${volume.name}" (volumes.${key}) does not exist; create it before deploying`,
+        );
+      }
+      continue;
+    }
+    if (observed.volumes.some((v) => v.name === volume.name)) continue;
+    volumeOp.set(
+      key,
+      b.add({
+        id: `volume:${key}:create`,
+        kind: "create-volume",
+        volume: key,
+        name: volume.name,
+        cause: "not found",
+        after: [],
+      }),
+    );
+  }
+
+  // 5. Images, then the edges from container ops to their infrastructure. A service with
+  // `build:` gets its image built (never pulled) when it is missing, when its build-hash
+  // label differs from the current build settings and context, or when asked to.
+  const present = new Set(observed.presentImages);
+  const built = new Set<string>();
+  for (const name of scope) {
+    const service = spec.services[name] as ServiceSpec;
+    if (service.build === undefined || built.has(service.image)) continue;
+    built.add(service.image);
+    const cause: Cause | undefined = !present.has(service.image)
+      ? "image missing"
+      : observed.imageBuildHashes?.[service.image] !== buildConfigHash(service.build)
+        ? "content changed"
+        : options.build === true
+          ? "build requested"
+          : undefined;
+    if (cause === undefined) continue;
+    b.add({
+      id: `image:${service.image}:build`,
+      kind: "build-image",
+      service: name,
+      image: service.image,
+      cause,
+      after: [],
+    });
+  }
+  const images = [
+    ...new Set([
+      ...scope
+        .filter((s) => (serviceOps.get(s)?.needImage.length ?? 0) > 0)
+        .map((s) => spec.services[s]?.image ?? ""),
+      ...(ingressCreated ? [ingressImage(spec)] : []),
+    ]),
+  ]
+    .filter((image) => image !== "" && !present.has(image) && !built.has(image))
+    .sort(compareStrings);
+  for (const image of images) {
+    b.add({
+      id: `image:${image}:pull`,
+      kind: "pull-image",
+      image,
+      cause: "image missing",
+      after: [],
+    });
+  }
+  for (const name of scope) {
+    const service = spec.services[name] as ServiceSpec;
+    const ops = serviceOps.get(name) as ServiceOps;
+    const infra = [
+      ...Object.keys(service.networks).flatMap((k) => networkOp.get(k) ?? []),
+      ...service.mounts.flatMap((m) =>
+        m.type === "volume" && m.source !== undefined ? (volumeOp.get(m.source) ?? []) : [],
+      ),
+    ];
+    b.dependOn(ops.activating, infra);
+    const pull = `image:${service.image}:pull`;
+    if (b.has(pull)) b.dependOn(ops.needImage, [pull]);
+    const build = `image:${service.image}:build`;
+    if (b.has(build)) b.dependOn(ops.needImage, [build]);
+  }
+
+  if (ingressCreated) {
+    const served = new Set(routes.map((r) => r.service));
+    const pull = `image:${ingressImage(spec)}:pull`;
+    b.add({
+      id: "ingress:create",
+      kind: "create-ingress",
+      name: ingressName,
+      image: ingressImage(spec),
+      cause:
+        ingressContainers.length === 0
+          ? "not found"
+          : ingressContainers.some((c) => c.configHash !== ingressHash)
+            ? "config hash diverged"
+            : "not running",
+      after: [
+        ...ingressRemovals,
+        ...ingressNetworks(spec).flatMap((k) => networkOp.get(k) ?? []),
+        ...(b.has(pull) ? [pull] : []),
+        ...b.ids(
+          (op) =>
+            op.service !== undefined &&
+            served.has(op.service) &&
+            op.kind !== "wait-ready" &&
+            op.kind !== "delay",
+        ),
+      ],
+    });
+  }
+
+  // 6. depends_on gates, only for services that start something. Edges against the
+  // dependency order (a cycle that slipped past the spec checks) are ignored.
+  for (const name of scope) {
+    const service = spec.services[name] as ServiceSpec;
+    const ops = serviceOps.get(name) as ServiceOps;
+    if (ops.activating.length === 0) continue;
+    const mine = position.get(name) ?? 0;
+    for (const dep of Object.keys(service.dependsOn).sort(compareStrings)) {
+      const dependency = service.dependsOn[dep];
+      const depPosition = position.get(dep);
+      if (dependency === undefined || depPosition === undefined || depPosition >= mine) continue;
+      const waitId = `wait:${dep}:${dependency.condition}`;
+      if (!b.has(waitId)) {
+        b.add({
+          id: waitId,
+          kind: "wait-ready",
+          service: dep,
+          condition: dependency.condition,
+          cause: "dependency",
+          after: b.ids((op) => op.service === dep && op.kind !== "wait-ready"),
+        });
+      }
+      b.dependOn(ops.activating, [waitId]);
+    }
+  }
+
+  return {
+    stack,
+    operations: b.build(),
+    warnings,
+    ...(blockers.length > 0 && { blockers }),
+  };
+}

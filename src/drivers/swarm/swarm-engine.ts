@@ -1,0 +1,690 @@
+import Dockerode from "dockerode";
+import { readEngineInfo } from "../docker-api/engine-info.js";
+import { EngineError } from "../../core/errors.js";
+import { LABELS, SWARM_NAMESPACE_LABEL } from "../docker-api/labels.js";
+import type {
+  ContainerRequest,
+  EngineEvent,
+  EngineInfo,
+  LogLine,
+  PullProgress,
+  StackSummary,
+} from "../../core/engine.js";
+import type { ServiceEngine, SwarmDesiredState } from "./service-engine.js";
+import type { ObservedContainer, ObservedState } from "../../core/observed-state.js";
+import type { SwarmObservedState } from "./observed-state.js";
+import type { NetworkSpec, StackSpec, VolumeSpec } from "../../model/types.js";
+import { toEngineError } from "../docker-api/classify-error.js";
+import {
+  loadDockerOptions,
+  resolveEngineAddress,
+  type DockerEnv,
+} from "../docker-api/connection.js";
+import { decodeLogStream, splitTimestamp } from "../docker-api/logs.js";
+import { networkCreateBody } from "../docker-api/network-config.js";
+import { parseJsonLines } from "../docker-api/events.js";
+import { STACK_VERSION } from "../docker-api/stack-version.js";
+import { loadFileObjects, type LoadedFileObjects } from "./file-objects.js";
+import {
+  inStack,
+  latestTaskErrors,
+  toObservedNode,
+  toObservedService,
+  toObservedSwarmNetwork,
+  toTaskRows,
+  type SwarmNetworkItem,
+  type SwarmNodeItem,
+  type SwarmServiceItem,
+  type SwarmTaskItem,
+} from "./observe-swarm.js";
+import { swarmServiceSpec, withObjectIds } from "./service-spec.js";
+
+/** Options for {@link SwarmEngine}. */
+export interface SwarmEngineOptions {
+  readonly address: string;
+  readonly dockerOptions: Dockerode.DockerOptions;
+  /** Written into the `stack.version` label; defaults to this package's version. */
+  readonly stackVersion?: string;
+}
+
+/** How often `events` compares the stack's tasks (swarm has no task events). */
+const TASK_POLL_MS = 1000;
+
+/** dockerode has `Task#logs` (GET /tasks/{id}/logs) but its typings lack it. */
+interface TaskWithLogs {
+  logs(options: Record<string, unknown>): Promise<unknown>;
+}
+
+function notSupported(what: string): EngineError {
+  return new EngineError(
+    "invalid",
+    `${what} is not supported by the swarm driver (swarm schedules tasks itself)`,
+  );
+}
+
+/**
+ * The swarm driver: manages a stack as Docker Swarm services, overlay networks, secrets and
+ * configs carrying `com.docker.stack.namespace=<stack>` and named `<stack>_<key>` like
+ * `docker stack deploy`, so `docker stack ps/services/rm` and `stack` see each other's
+ * stacks. Talks to a swarm manager. Container-level methods of `Engine` throw `invalid`;
+ * `observe` returns the tasks as replica rows with their node. Engine behaviour relied on
+ * (dockerd 20.10, API 1.41): an update with a stale version answers 500 "update out of
+ * sequence" (retried by the caller after a fresh observation); removing a secret or config
+ * still used by a service answers 400 "is in use".
+ */
+export class SwarmEngine implements ServiceEngine {
+  readonly driver = "swarm" as const;
+  readonly address: string;
+  private readonly docker: Dockerode;
+  private readonly stackVersion: string;
+  private readonly objects = new WeakMap<StackSpec, Promise<LoadedFileObjects>>();
+
+  constructor(options: SwarmEngineOptions) {
+    this.address = options.address;
+    this.docker = new Dockerode(options.dockerOptions);
+    this.stackVersion = options.stackVersion ?? STACK_VERSION;
+  }
+
+  /** A driver for the engine `env` names (DOCKER_HOST etc.); connects lazily. */
+  static fromEnv(env: DockerEnv, stackVersion?: string): SwarmEngine {
+    const resolved = resolveEngineAddress(env);
+    return new SwarmEngine({
+      address: resolved.address,
+      dockerOptions: loadDockerOptions(resolved),
+      ...(stackVersion !== undefined && { stackVersion }),
+    });
+  }
+
+  private async call<T>(context: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toEngineError(err, context, this.address);
+    }
+  }
+
+  async ping(): Promise<EngineInfo> {
+    return readEngineInfo(this.docker, this.address);
+  }
+
+  async observeSwarm(
+    stack: string,
+    want?: {
+      readonly externalNetworks?: readonly string[];
+      readonly externalSecrets?: readonly string[];
+      readonly externalConfigs?: readonly string[];
+    },
+  ): Promise<SwarmObservedState> {
+    const context = `observe swarm stack ${stack}`;
+    const label = { label: [`${SWARM_NAMESPACE_LABEL}=${stack}`] };
+    const [services, networks, secrets, configs, nodes, allNetworks, allSecrets, allConfigs] =
+      await Promise.all([
+        this.call(
+          context,
+          () => this.docker.listServices({ filters: label }) as Promise<SwarmServiceItem[]>,
+        ),
+        this.call(
+          context,
+          () => this.docker.listNetworks({ filters: label }) as Promise<SwarmNetworkItem[]>,
+        ),
+        this.call(
+          context,
+          () =>
+            this.docker.listSecrets({ filters: label }) as Promise<
+              { ID: string; Spec?: { Name?: string } }[]
+            >,
+        ),
+        this.call(
+          context,
+          () =>
+            this.docker.listConfigs({ filters: label }) as Promise<
+              { ID: string; Spec?: { Name?: string } }[]
+            >,
+        ),
+        this.call(context, () => this.docker.listNodes() as Promise<SwarmNodeItem[]>),
+        (want?.externalNetworks?.length ?? 0) > 0
+          ? this.call(context, () => this.docker.listNetworks() as Promise<SwarmNetworkItem[]>)
+          : Promise.resolve([]),
+        (want?.externalSecrets?.length ?? 0) > 0
+          ? this.call(
+              context,
+              () =>
+                this.docker.listSecrets() as Promise<{ ID: string; Spec?: { Name?: string } }[]>,
+            )
+          : Promise.resolve([]),
+        (want?.externalConfigs?.length ?? 0) > 0
+          ? this.call(
+              context,
+              () =>
+                this.docker.listConfigs() as Promise<{ ID: string; Spec?: { Name?: string } }[]>,
+            )
+          : Promise.resolve([]),
+      ]);
+    const observedNodes = nodes.map(toObservedNode);
+    const ids = services.map((s) => s.ID);
+    const tasks =
+      ids.length === 0
+        ? []
+        : await this.call(
+            context,
+            () => this.docker.listTasks({ filters: { service: ids } }) as Promise<SwarmTaskItem[]>,
+          );
+    const errors = latestTaskErrors(tasks);
+    const observedServices = services
+      .filter((s) => inStack(s.Spec?.Labels, stack))
+      .map((s) => {
+        const o = toObservedService(stack, s);
+        const err = errors.get(s.ID);
+        return err === undefined ? o : { ...o, taskError: err };
+      });
+    const names = (list: readonly { Name?: string; Spec?: { Name?: string } }[]) =>
+      new Set(list.map((o) => o.Name ?? o.Spec?.Name ?? ""));
+    const present = (wanted: readonly string[] | undefined, have: Set<string>) =>
+      [...new Set(wanted ?? [])].filter((n) => have.has(n)).sort();
+    return {
+      stack,
+      services: observedServices,
+      tasks: toTaskRows(observedServices, tasks, observedNodes),
+      // Only swarm-scoped networks: a local network with the label is not the stack's.
+      networks: networks.map((n) => toObservedSwarmNetwork(stack, n)),
+      secrets: secrets.map((s) => ({ id: s.ID, name: s.Spec?.Name ?? s.ID })),
+      configs: configs.map((c) => ({ id: c.ID, name: c.Spec?.Name ?? c.ID })),
+      nodes: observedNodes,
+      externalNetworks: present(want?.externalNetworks, names(allNetworks)),
+      externalSecrets: present(want?.externalSecrets, names(allSecrets)),
+      externalConfigs: present(want?.externalConfigs, names(allConfigs)),
+    };
+  }
+
+  async observe(stack: string): Promise<ObservedState> {
+    const o = await this.observeSwarm(stack);
+    return {
+      stack,
+      containers: o.tasks,
+      networks: o.networks,
+      volumes: [],
+      presentImages: [],
+      externalNetworks: [],
+      externalVolumes: [],
+    };
+  }
+
+  async listStacks(): Promise<readonly StackSummary[]> {
+    const services = await this.call(
+      "list stacks",
+      () =>
+        this.docker.listServices({ filters: { label: [SWARM_NAMESPACE_LABEL] } }) as Promise<
+          SwarmServiceItem[]
+        >,
+    );
+    const tasks =
+      services.length === 0
+        ? []
+        : await this.call(
+            "list stacks",
+            () =>
+              this.docker.listTasks({ filters: { "desired-state": ["running"] } }) as Promise<
+                SwarmTaskItem[]
+              >,
+          );
+    const stackOf = new Map(
+      services.map((s) => [s.ID, s.Spec?.Labels?.[SWARM_NAMESPACE_LABEL] ?? ""]),
+    );
+    const stacks = new Map<string, { services: number; containers: number; running: number }>();
+    for (const s of services) {
+      const name = stackOf.get(s.ID) ?? "";
+      const entry = stacks.get(name) ?? { services: 0, containers: 0, running: 0 };
+      entry.services += 1;
+      stacks.set(name, entry);
+    }
+    for (const t of tasks) {
+      const entry = stacks.get(stackOf.get(t.ServiceID) ?? "");
+      if (entry === undefined) continue;
+      entry.containers += 1;
+      if (t.Status?.State === "running") entry.running += 1;
+    }
+    return [...stacks.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, s]) => ({ name, ...s }));
+  }
+
+  desiredState(spec: StackSpec, env: DockerEnv = process.env): Promise<SwarmDesiredState> {
+    return this.fileObjects(spec, env).then((objects) => {
+      const names = this.objectNames(objects);
+      const services = Object.fromEntries(
+        Object.values(spec.services).map((service) => {
+          const mapped = swarmServiceSpec({
+            spec,
+            service,
+            objects: names,
+            stackVersion: this.stackVersion,
+          });
+          const replicas =
+            "Replicated" in mapped.body.Mode ? mapped.body.Mode.Replicated.Replicas : undefined;
+          return [
+            service.name,
+            {
+              name: mapped.name,
+              configHash: mapped.configHash,
+              ...(replicas !== undefined && { replicas }),
+            },
+          ];
+        }),
+      );
+      const pick = (o: LoadedFileObjects["secrets"]) =>
+        Object.fromEntries(
+          Object.values(o).map((x) => [x.key, { name: x.name, external: x.external }]),
+        );
+      return { services, secrets: pick(objects.secrets), configs: pick(objects.configs) };
+    });
+  }
+
+  private fileObjects(spec: StackSpec, env: DockerEnv = process.env): Promise<LoadedFileObjects> {
+    let loaded = this.objects.get(spec);
+    if (loaded === undefined) {
+      loaded = loadFileObjects(spec, env);
+      this.objects.set(spec, loaded);
+      loaded.catch(() => this.objects.delete(spec));
+    }
+    return loaded;
+  }
+
+  private objectNames(objects: LoadedFileObjects) {
+    const names = (o: LoadedFileObjects["secrets"]) =>
+      Object.fromEntries(Object.values(o).map((x) => [x.key, x.name]));
+    return { secrets: names(objects.secrets), configs: names(objects.configs) };
+  }
+
+  /** The service body of `service`, with the IDs of its secrets and configs resolved. */
+  private async serviceBody(spec: StackSpec, serviceKey: string) {
+    const service = spec.services[serviceKey];
+    if (service === undefined)
+      throw new EngineError("invalid", `service "${serviceKey}" is not in the stack file`);
+    const objects = await this.fileObjects(spec);
+    const mapped = swarmServiceSpec({
+      spec,
+      service,
+      objects: this.objectNames(objects),
+      stackVersion: this.stackVersion,
+    });
+    const c = mapped.body.TaskTemplate.ContainerSpec;
+    const needSecrets = (c.Secrets ?? []).length > 0;
+    const needConfigs = (c.Configs ?? []).length > 0;
+    const context = `create service ${mapped.name}`;
+    const [secrets, configs] = await Promise.all([
+      needSecrets
+        ? this.call(
+            context,
+            () => this.docker.listSecrets() as Promise<{ ID: string; Spec?: { Name?: string } }[]>,
+          )
+        : [],
+      needConfigs
+        ? this.call(
+            context,
+            () => this.docker.listConfigs() as Promise<{ ID: string; Spec?: { Name?: string } }[]>,
+          )
+        : [],
+    ]);
+    return withObjectIds(mapped.body, {
+      secrets: new Map(secrets.map((s) => [s.Spec?.Name ?? "", s.ID])),
+      configs: new Map(configs.map((s) => [s.Spec?.Name ?? "", s.ID])),
+    });
+  }
+
+  async createService(spec: StackSpec, service: string): Promise<void> {
+    const body = await this.serviceBody(spec, service);
+    await this.call(`create service ${body.Name}`, () =>
+      this.docker.createService(body as unknown as Dockerode.CreateServiceOptions),
+    );
+  }
+
+  async updateService(
+    spec: StackSpec,
+    service: string,
+    id: string,
+    version: number,
+  ): Promise<void> {
+    const body = await this.serviceBody(spec, service);
+    await this.call(`update service ${body.Name}`, () =>
+      this.docker
+        .getService(id)
+        .update({ ...body, version } as unknown as Dockerode.ServiceSpec & { version: number }),
+    );
+  }
+
+  async removeService(id: string): Promise<void> {
+    try {
+      await this.docker.getService(id).remove();
+    } catch (err) {
+      const e = toEngineError(err, `remove service ${id}`, this.address);
+      if (e.kind !== "not-found") throw e;
+    }
+  }
+
+  private async createObject(
+    spec: StackSpec,
+    kind: "secret" | "config",
+    key: string,
+  ): Promise<void> {
+    const objects = await this.fileObjects(spec);
+    const object = (kind === "secret" ? objects.secrets : objects.configs)[key];
+    if (object === undefined || object.data === undefined) {
+      throw new EngineError(
+        "invalid",
+        `${kind} "${key}" is not a ${kind} of the stack file that stack creates`,
+      );
+    }
+    const body = {
+      Name: object.name,
+      Labels: {
+        ...object.labels,
+        [SWARM_NAMESPACE_LABEL]: spec.name,
+        [LABELS.stack]: spec.name,
+        [LABELS.version]: this.stackVersion,
+      },
+      Data: object.data.toString("base64"),
+    };
+    const context = `create ${kind} ${object.name}`;
+    try {
+      await (kind === "secret" ? this.docker.createSecret(body) : this.docker.createConfig(body));
+    } catch (err) {
+      const e = toEngineError(err, context, this.address);
+      // Same name means same content (the name is the content's hash): left by an earlier run.
+      if (e.kind === "conflict") return;
+      throw e;
+    }
+  }
+
+  createSecret(spec: StackSpec, key: string): Promise<void> {
+    return this.createObject(spec, "secret", key);
+  }
+
+  createConfig(spec: StackSpec, key: string): Promise<void> {
+    return this.createObject(spec, "config", key);
+  }
+
+  private async removeObject(kind: "secret" | "config", id: string): Promise<boolean> {
+    try {
+      await (kind === "secret"
+        ? this.docker.getSecret(id).remove()
+        : this.docker.getConfig(id).remove());
+      return true;
+    } catch (err) {
+      const e = toEngineError(err, `remove ${kind} ${id}`, this.address);
+      if (e.kind === "not-found") return true;
+      if (/in use/i.test(e.message)) return false;
+      throw e;
+    }
+  }
+
+  removeSecret(id: string): Promise<boolean> {
+    return this.removeObject("secret", id);
+  }
+
+  removeConfig(id: string): Promise<boolean> {
+    return this.removeObject("config", id);
+  }
+
+  async createNetwork(stack: string, network: NetworkSpec, configHash: string): Promise<void> {
+    const base = networkCreateBody(stack, network, configHash, this.stackVersion);
+    // Overlay and attachable by default, like `docker stack deploy`, so `docker run
+    // --network` and one-off containers can join the stack's network.
+    const body = {
+      ...base,
+      Driver: network.driver ?? "overlay",
+      Attachable: network.attachable ?? true,
+      Scope: "swarm",
+      Labels: { ...base.Labels, [SWARM_NAMESPACE_LABEL]: stack },
+    };
+    const context = `create network ${network.name}`;
+    try {
+      await this.docker.createNetwork(body);
+    } catch (err) {
+      const e = toEngineError(err, context, this.address);
+      if (e.kind !== "conflict") throw e;
+      const existing = await this.call(
+        context,
+        () => this.docker.getNetwork(network.name).inspect() as Promise<SwarmNetworkItem>,
+      );
+      if (!inStack(existing.Labels, stack)) {
+        throw new EngineError(
+          "conflict",
+          `${context}: a network named ${network.name} already exists and does not belong to stack ${stack}; remove it or declare it external`,
+          { statusCode: 409, cause: err },
+        );
+      }
+    }
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(idOrName).remove();
+    } catch (err) {
+      const e = toEngineError(err, `remove network ${idOrName}`, this.address);
+      if (e.kind !== "not-found") throw e;
+    }
+  }
+
+  async pullImage(image: string, _onProgress?: (p: PullProgress) => void): Promise<void> {
+    // Each node pulls the image when a task lands on it; pulling on the manager alone helps nothing.
+    throw notSupported(`pulling ${image} on the manager`);
+  }
+
+  createVolume(_stack: string, volume: VolumeSpec): Promise<void> {
+    // Swarm creates volumes on each node from the mount's VolumeOptions as tasks land.
+    return Promise.reject(notSupported(`creating volume ${volume.name} ahead of tasks`));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    throw notSupported(`removing volume ${name} (volumes live on each node)`);
+  }
+
+  createContainer(request: ContainerRequest): Promise<string> {
+    return Promise.reject(notSupported(`creating container ${request.name}`));
+  }
+
+  startContainer(id: string): Promise<void> {
+    return Promise.reject(notSupported(`starting container ${id}`));
+  }
+
+  stopContainer(id: string): Promise<void> {
+    return Promise.reject(notSupported(`stopping container ${id}`));
+  }
+
+  removeContainer(id: string): Promise<void> {
+    return Promise.reject(notSupported(`removing container ${id}`));
+  }
+
+  renameContainer(id: string): Promise<void> {
+    return Promise.reject(notSupported(`renaming container ${id}`));
+  }
+
+  /** The task `id` as a replica row, or undefined when it no longer exists. */
+  async inspectContainer(id: string): Promise<ObservedContainer | undefined> {
+    let task: SwarmTaskItem;
+    try {
+      task = (await this.docker.getTask(id).inspect()) as SwarmTaskItem;
+    } catch (err) {
+      const e = toEngineError(err, `inspect task ${id}`, this.address);
+      if (e.kind === "not-found") return undefined;
+      throw e;
+    }
+    const service = (await this.call(`inspect task ${id}`, () =>
+      this.docker.getService(task.ServiceID).inspect(),
+    )) as SwarmServiceItem;
+    const stack = service.Spec?.Labels?.[SWARM_NAMESPACE_LABEL] ?? "";
+    const nodes = (await this.call(`inspect task ${id}`, () =>
+      this.docker.listNodes(),
+    )) as SwarmNodeItem[];
+    return toTaskRows([toObservedService(stack, service)], [task], nodes.map(toObservedNode))[0];
+  }
+
+  /** Logs of task `id` (the manager collects them from whichever node runs it). */
+  async *logs(
+    id: string,
+    options: { readonly tail?: number; readonly follow?: boolean; readonly signal?: AbortSignal },
+  ): AsyncIterable<LogLine> {
+    const context = `read logs of task ${id}`;
+    const base = {
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      follow: options.follow === true,
+      ...(options.tail !== undefined && { tail: options.tail }),
+    };
+    const raw: unknown = await this.call<unknown>(context, () =>
+      (this.docker.getTask(id) as unknown as TaskWithLogs).logs(base),
+    );
+    const stream = raw as NodeJS.ReadableStream &
+      AsyncIterable<Buffer | string> & { destroy?: () => void };
+    const destroy = () => stream.destroy?.();
+    options.signal?.addEventListener("abort", destroy, { once: true });
+    try {
+      const source: AsyncIterable<Buffer | string> =
+        typeof raw === "object" && raw !== null && Symbol.asyncIterator in raw
+          ? stream
+          : (async function* () {
+              yield Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+            })();
+      for await (const { stream: which, line } of decodeLogStream(source, false)) {
+        if (options.signal?.aborted === true) return;
+        const { time, text } = splitTimestamp(line);
+        yield { container: id, stream: which, text, ...(time !== undefined && { time }) };
+      }
+    } catch (err) {
+      if (options.signal?.aborted === true) return;
+      throw toEngineError(err, context, this.address);
+    } finally {
+      options.signal?.removeEventListener("abort", destroy);
+      destroy();
+    }
+  }
+
+  /**
+   * Changes to `stack` until `signal` aborts: the manager's service, network and node events,
+   * merged with task changes found by polling the stack's tasks every {@link TASK_POLL_MS}
+   * (reported as a `service` event with action `task`). Polling because dockerd 20.10 has no
+   * task events, and a task on a worker emits its container events only on that worker: a
+   * scale or a rescheduled task would otherwise never wake `stack ps`. Ends or throws when the
+   * event stream breaks, like the docker driver's.
+   */
+  async *events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent> {
+    if (signal.aborted) return;
+    const inner = new AbortController();
+    const stop = () => inner.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    const queue: EngineEvent[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    let failure: unknown;
+    const push = (e: EngineEvent) => {
+      queue.push(e);
+      wake?.();
+    };
+    const stream = (async () => {
+      try {
+        for await (const e of this.managerEvents(stack, inner.signal)) push(e);
+      } catch (err) {
+        failure = err;
+      } finally {
+        ended = true;
+        wake?.();
+      }
+    })();
+    const poll = (async () => {
+      let last: string | undefined;
+      while (!inner.signal.aborted) {
+        try {
+          const now = await this.taskFingerprint(stack);
+          if (last !== undefined && now !== last) push({ type: "service", action: "task" });
+          last = now;
+        } catch {
+          // An unreachable manager breaks the event stream too, which reports it.
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, TASK_POLL_MS);
+          function done() {
+            clearTimeout(timer);
+            inner.signal.removeEventListener("abort", done);
+            resolve();
+          }
+          inner.signal.addEventListener("abort", done, { once: true });
+        });
+      }
+    })();
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (ended) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      signal.removeEventListener("abort", stop);
+      inner.abort();
+      await Promise.allSettled([stream, poll]);
+    }
+    if (failure !== undefined && !signal.aborted) throw failure;
+  }
+
+  /** ID, state, desired state and node of every task of `stack`, as one comparable string. */
+  private async taskFingerprint(stack: string): Promise<string> {
+    const context = `poll tasks of stack ${stack}`;
+    const services = (await this.call(context, () =>
+      this.docker.listServices({ filters: { label: [`${SWARM_NAMESPACE_LABEL}=${stack}`] } }),
+    )) as SwarmServiceItem[];
+    if (services.length === 0) return "";
+    const tasks = (await this.call(context, () =>
+      this.docker.listTasks({ filters: { service: services.map((x) => x.ID) } }),
+    )) as SwarmTaskItem[];
+    return tasks
+      .map((t) => `${t.ID}:${t.Status?.State ?? ""}:${t.DesiredState ?? ""}:${t.NodeID ?? ""}`)
+      .sort()
+      .join(",");
+  }
+
+  private async *managerEvents(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent> {
+    const context = `watch swarm events for stack ${stack}`;
+    if (signal.aborted) return;
+    const stream = await this.call(context, () =>
+      this.docker.getEvents({ filters: { type: ["service", "network", "node"] } }),
+    );
+    const destroy = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    signal.addEventListener("abort", destroy, { once: true });
+    try {
+      for await (const raw of parseJsonLines(stream as AsyncIterable<Buffer | string>)) {
+        if (signal.aborted) return;
+        const e = raw as {
+          Type?: string;
+          Action?: string;
+          Actor?: { Attributes?: Record<string, string> };
+        };
+        const name = e.Actor?.Attributes?.["name"];
+        if (e.Type === "node") yield { type: "engine", action: e.Action ?? "" };
+        else if (name !== undefined && name.startsWith(`${stack}_`)) {
+          yield {
+            type: e.Type === "network" ? "network" : "service",
+            action: e.Action ?? "",
+            name,
+            ...(e.Type === "service" && { service: name.slice(stack.length + 1) }),
+          };
+        }
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      throw toEngineError(err, context, this.address);
+    } finally {
+      signal.removeEventListener("abort", destroy);
+      destroy();
+    }
+    if (!signal.aborted)
+      throw new EngineError(
+        "unavailable",
+        `${context}: the engine at ${this.address} closed the event stream`,
+      );
+  }
+}

@@ -1,0 +1,280 @@
+import { describe, expect, it } from "vitest";
+import { converge, type ConvergeContext, type ReconcileFn } from "../../../src/core/converge.js";
+import type { ReconcileOptions } from "../../../src/drivers/docker/reconcile.js";
+import type { Operation, Plan } from "../../../src/core/operation.js";
+import { serviceConfigHash } from "../../../src/model/config-hash.js";
+import { replacementName } from "../../../src/model/naming.js";
+import type { StackSpec, UpdateConfigSpec } from "../../../src/model/types.js";
+import {
+  STACK,
+  attach,
+  serviceSpec,
+  stackSpec,
+  volumeMount,
+} from "../drivers/docker/helpers/fixtures.js";
+import {
+  FakeEngine,
+  invalid,
+  ops,
+  planOf,
+  recordingSink,
+} from "../drivers/docker/helpers/fake-engine.js";
+
+function context(engine: FakeEngine, extra: Partial<ConvergeContext> = {}) {
+  const sink = recordingSink();
+  const ctx: ConvergeContext = {
+    engine,
+    sink,
+    parallel: 4,
+    prune: false,
+    pollIntervalMs: 2,
+    readyTimeoutMs: 2_000,
+    retry: { minTimeoutMs: 1, maxTimeoutMs: 2 },
+    ...extra,
+  };
+  return { ctx, sink };
+}
+
+/** A planner that returns the given plans round by round (then empty plans) and records its options. */
+function scripted(plans: readonly (readonly Operation[])[]) {
+  const options: ReconcileOptions[] = [];
+  const reconcile: ReconcileFn = (spec, _observed, o) => {
+    options.push(o);
+    return planOf(spec.name, plans[options.length - 1] ?? []);
+  };
+  return { reconcile, options };
+}
+
+const spec = stackSpec({ services: [serviceSpec("web")], networks: { default: {} } });
+
+describe("converge (injected planner)", () => {
+  it("executes plans and re-observes until the plan is empty", async () => {
+    const engine = new FakeEngine();
+    const planner = scripted([[ops.network(STACK, "default")], [ops.create(STACK, "web", 1)]]);
+    const { ctx, sink } = context(engine, { reconcile: planner.reconcile, forceRecreate: true });
+
+    const result = await converge(spec, ctx);
+
+    expect(result).toMatchObject({
+      ok: true,
+      converged: true,
+      rounds: 2,
+      changed: true,
+      failures: [],
+      interrupted: false,
+    });
+    expect(result.plan.operations.map((op) => op.id)).toEqual(["network:default:create"]);
+    expect(planner.options).toEqual([
+      { prune: false, forceRecreate: true },
+      { prune: false },
+      { prune: false },
+    ]);
+    expect(engine.observeCount).toBe(3);
+    expect(sink.of("plan")).toHaveLength(2);
+    expect(sink.of("summary")).toEqual([
+      expect.objectContaining({ ok: true, done: 2, failed: 0, skipped: 0 }),
+    ]);
+  });
+
+  it("asks the observation about the services' images and the external networks and volumes", async () => {
+    const engine = new FakeEngine();
+    const seen: unknown[] = [];
+    const original = engine.observe.bind(engine);
+    engine.observe = async (stack, want) => {
+      seen.push(want);
+      return original(stack, want);
+    };
+    const s = stackSpec({
+      services: [
+        serviceSpec("web", { image: "nginx:1" }),
+        serviceSpec("api", { image: "nginx:1" }),
+      ],
+      networks: { proxy: { external: true } },
+      volumes: { shared: { external: true }, data: {} },
+    });
+    await converge(s, context(engine, { reconcile: scripted([]).reconcile }).ctx);
+    expect(seen).toEqual([
+      { images: ["nginx:1"], externalNetworks: ["proxy"], externalVolumes: ["shared"] },
+    ]);
+  });
+
+  it("stops after a round with a failure instead of planning again", async () => {
+    const engine = new FakeEngine().fail("createNetwork", () => invalid("pool overlaps"), 10);
+    const planner = scripted([
+      [ops.network(STACK, "default"), ops.create(STACK, "web", 1, ["network:default:create"])],
+      [],
+    ]);
+    const { ctx, sink } = context(engine, { reconcile: planner.reconcile });
+
+    const result = await converge(spec, ctx);
+
+    expect(result).toMatchObject({
+      ok: false,
+      converged: false,
+      rounds: 1,
+      changed: true,
+      skipped: ["container:web.1:create"],
+    });
+    expect(result.failures.map((f) => f.error)).toEqual([
+      "creating network demo_default: pool overlaps",
+    ]);
+    expect(planner.options).toHaveLength(1);
+    expect(sink.of("summary")).toEqual([
+      expect.objectContaining({ ok: false, failed: 1, skipped: 1 }),
+    ]);
+  });
+
+  it("gives up after maxRounds and reports the plan still due", async () => {
+    const engine = new FakeEngine();
+    const again = [ops.network(STACK, "default")];
+    const planner = scripted([again, again, again, again]);
+    const { ctx, sink } = context(engine, { reconcile: planner.reconcile, maxRounds: 2 });
+    const result = await converge(spec, ctx);
+    expect(result).toMatchObject({ ok: false, converged: false, rounds: 2 });
+    expect(result.remaining?.operations.map((op) => op.id)).toEqual(["network:default:create"]);
+    expect(sink.of("warning")[0]?.message).toBe(
+      "demo did not converge after 2 rounds; still planned: network:default:create",
+    );
+  });
+
+  it("does nothing for a converged stack", async () => {
+    const engine = new FakeEngine();
+    const { ctx, sink } = context(engine, { reconcile: scripted([]).reconcile });
+    const result = await converge(spec, ctx);
+    expect(result).toMatchObject({ ok: true, converged: true, rounds: 0, changed: false });
+    expect(engine.calls).toEqual([]);
+    expect(sink.of("plan")).toHaveLength(1);
+  });
+
+  it("dry run: observes and plans once, writes nothing", async () => {
+    const engine = new FakeEngine();
+    const planner = scripted([[ops.network(STACK, "default")]]);
+    const { ctx, sink } = context(engine, { reconcile: planner.reconcile, dryRun: true });
+    const result = await converge(spec, ctx);
+    expect(result).toMatchObject({ ok: true, rounds: 0, changed: false });
+    expect(result.plan.operations).toHaveLength(1);
+    expect(engine.calls).toEqual([]);
+    expect(sink.of("summary")).toEqual([]);
+  });
+
+  it("executes nothing when the plan has blockers", async () => {
+    const engine = new FakeEngine();
+    const reconcile: ReconcileFn = (s): Plan => ({
+      ...planOf(s.name, [ops.create(STACK, "web", 1)]),
+      blockers: [
+        'external network "proxy" (networks.proxy) does not exist; create it before deploying',
+      ],
+    });
+    const result = await converge(spec, context(engine, { reconcile }).ctx);
+    expect(result).toMatchObject({ ok: false, rounds: 0, changed: false });
+    expect(result.blockers).toHaveLength(1);
+    expect(engine.calls).toEqual([]);
+  });
+
+  it("an abort stops the loop and reports the interruption", async () => {
+    const engine = new FakeEngine();
+    const controller = new AbortController();
+    engine.beforeWrite = () => controller.abort();
+    const planner = scripted([
+      [ops.network(STACK, "default"), ops.create(STACK, "web", 1, ["network:default:create"])],
+    ]);
+    const result = await converge(
+      spec,
+      context(engine, { reconcile: planner.reconcile, signal: controller.signal }).ctx,
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      interrupted: true,
+      rounds: 1,
+      skipped: ["container:web.1:create"],
+    });
+    expect(engine.calls).toEqual(["create network demo_default"]);
+  });
+});
+
+describe("converge with the real planner on the fake engine", () => {
+  function app(version: string, update: Partial<UpdateConfigSpec> = {}): StackSpec {
+    return stackSpec({
+      services: [
+        serviceSpec("db", {
+          image: "postgres:16",
+          networks: attach("back"),
+          mounts: [volumeMount("pgdata")],
+          healthcheck: { test: ["CMD", "pg_isready"] },
+        }),
+        serviceSpec("web", {
+          image: "app:1",
+          replicas: 3,
+          environment: { VERSION: version },
+          networks: attach("back"),
+          dependsOn: { db: "service_healthy" },
+          update: { parallelism: 2, monitorMs: 5, ...update },
+        }),
+      ],
+      networks: { back: {} },
+      volumes: { pgdata: {} },
+    });
+  }
+
+  it("deploys from nothing, is idempotent, and rolls an update out to every replica", async () => {
+    const engine = new FakeEngine();
+    const first = await converge(app("1"), context(engine).ctx);
+    expect(first).toMatchObject({ ok: true, converged: true, rounds: 1, changed: true });
+    const calls = engine.calls;
+    expect(calls.slice(0, 4).sort()).toEqual([
+      "create network demo_back",
+      "create volume demo_pgdata",
+      "pull app:1",
+      "pull postgres:16",
+    ]);
+    // db must be healthy before any web replica is created.
+    expect(calls.indexOf("start demo_db.1")).toBeLessThan(calls.indexOf("create demo_web.1"));
+    expect(engine.list().map((c) => [c.name, c.state])).toEqual([
+      ["demo_db.1", "running"],
+      ["demo_web.1", "running"],
+      ["demo_web.2", "running"],
+      ["demo_web.3", "running"],
+    ]);
+
+    const before = engine.calls.length;
+    const again = await converge(app("1"), context(engine).ctx);
+    expect(again).toMatchObject({ ok: true, rounds: 0, changed: false });
+    expect(engine.calls.length).toBe(before);
+
+    const v2 = app("2");
+    const update = await converge(v2, context(engine).ctx);
+    expect(update).toMatchObject({ ok: true, converged: true, rounds: 1 });
+    const hash = serviceConfigHash(v2.services["web"]!);
+    expect(engine.list().map((c) => [c.name, c.state, c.configHash === hash])).toEqual([
+      ["demo_db.1", "running", false],
+      ["demo_web.1", "running", true],
+      ["demo_web.2", "running", true],
+      ["demo_web.3", "running", true],
+    ]);
+  });
+
+  it("a failed rolling update with rollback leaves the previous version running and stops", async () => {
+    const engine = new FakeEngine();
+    const v1 = app("1");
+    await converge(v1, context(engine).ctx);
+    const v2 = app("2", { failureAction: "rollback", parallelism: 1 });
+    const hash = serviceConfigHash(v2.services["web"]!);
+    // Only the third slot's new replica crashes.
+    engine.behave(replacementName(STACK, "web", 3, hash), { exitCode: 1, logs: ["boom"] });
+
+    const result = await converge(v2, context(engine).ctx);
+
+    expect(result).toMatchObject({ ok: false, rounds: 1 });
+    expect(result.failures[0]?.error).toMatch(
+      /^update of web failed at slot 3: .*rolled back slots 2, 1 to the previous version$/,
+    );
+    expect(result.failures[0]?.logs).toEqual(["boom"]);
+    const v1hash = serviceConfigHash(v1.services["web"]!);
+    expect(engine.list().map((c) => [c.name, c.state, c.configHash === v1hash])).toEqual([
+      ["demo_db.1", "running", false],
+      ["demo_web.1", "running", true],
+      ["demo_web.2", "running", true],
+      ["demo_web.3", "running", true],
+    ]);
+  });
+});

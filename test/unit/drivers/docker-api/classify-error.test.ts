@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { toEngineError } from "../../../../src/drivers/docker-api/classify-error.js";
+import { EngineError } from "../../../../src/core/errors.js";
+
+/** An error shaped like docker-modem's HTTP errors. */
+function httpError(statusCode: number, message: string | null): Error {
+  const err = new Error(`(HTTP code ${statusCode}) unexpected - ${message ?? ""} `);
+  return Object.assign(err, {
+    statusCode,
+    json: message === null ? Buffer.alloc(0) : { message },
+    reason: "unexpected",
+  });
+}
+
+/** An error shaped like Node's socket errors. */
+function socketError(code: string, syscall: string, address: string): Error {
+  return Object.assign(new Error(`${syscall} ${code} ${address}`), { code, syscall, address });
+}
+
+describe("toEngineError", () => {
+  it("classifies socket failures as unavailable, naming the address and what to try", () => {
+    const err = toEngineError(
+      socketError("ENOENT", "connect", "/var/run/docker.sock"),
+      "observe stack x",
+      "unix:///var/run/docker.sock",
+    );
+    expect(err.kind).toBe("unavailable");
+    expect(err.retryable).toBe(true);
+    expect(err.message).toBe(
+      "observe stack x: cannot reach the Docker engine at unix:///var/run/docker.sock (connect ENOENT): is dockerd running? Set DOCKER_HOST to use another engine.",
+    );
+  });
+
+  it.each(["ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ECONNRESET"])("%s is unavailable", (code) => {
+    expect(toEngineError(socketError(code, "connect", "x"), "ctx", "tcp://h:2375").kind).toBe(
+      "unavailable",
+    );
+  });
+
+  it("hints at permissions for EACCES", () => {
+    const err = toEngineError(
+      socketError("EACCES", "connect", "/var/run/docker.sock"),
+      "ping",
+      "unix:///var/run/docker.sock",
+    );
+    expect(err.kind).toBe("unavailable");
+    expect(err.message).toContain("permission");
+  });
+
+  it("treats a socket hang up without a code as unavailable", () => {
+    expect(toEngineError(new Error("socket hang up"), "ctx", "a").kind).toBe("unavailable");
+  });
+
+  it.each([
+    [304, "not-modified", false],
+    [404, "not-found", false],
+    [409, "conflict", false],
+    [400, "invalid", false],
+    [403, "invalid", false],
+    [500, "server", true],
+    [503, "server", true],
+  ] as const)("HTTP %i is %s", (status, kind, retryable) => {
+    const err = toEngineError(httpError(status, "engine says no"), "start container x");
+    expect(err).toMatchObject({ kind, statusCode: status, retryable });
+  });
+
+  it("includes the engine's own message after the context", () => {
+    const err = toEngineError(
+      httpError(409, 'Conflict. The container name "/s_web.1" is already in use'),
+      "create container s_web.1",
+    );
+    expect(err.message).toBe(
+      'create container s_web.1: Conflict. The container name "/s_web.1" is already in use',
+    );
+  });
+
+  it("falls back to the reason when the body is empty (304)", () => {
+    expect(toEngineError(httpError(304, null), "stop container x").message).toBe(
+      "stop container x: unexpected",
+    );
+  });
+
+  it("passes an EngineError through unchanged", () => {
+    const original = new EngineError("timeout", "waited");
+    expect(toEngineError(original, "ctx")).toBe(original);
+  });
+
+  it("classifies an unknown failure as server (retryable) with its message", () => {
+    const err = toEngineError(new Error("something odd"), "ctx");
+    expect(err).toMatchObject({ kind: "server", message: "ctx: something odd" });
+  });
+});
