@@ -7,7 +7,7 @@
  */
 import { deployStack } from "../src/api/deploy.js";
 import { removeStack } from "../src/api/remove.js";
-import { connectEngine } from "../src/drivers/connect.js";
+import { connectDriver } from "../src/drivers/connect-driver.js";
 import { nullSink } from "../src/progress/events.js";
 import { cleanup, IMAGE, PARALLEL, rawDeploy, stackFile } from "./scale-helpers.js";
 
@@ -19,7 +19,7 @@ async function stackDeploy(name: string, file: string): Promise<number> {
     cwd: process.cwd(),
     env: {},
     stackName: name,
-    engine: () => connectEngine(process.env),
+    driver: () => connectDriver(process.env),
     sink: nullSink,
     parallel: PARALLEL,
   });
@@ -28,7 +28,7 @@ async function stackDeploy(name: string, file: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const engine = connectEngine(process.env);
+  const driver = connectDriver(process.env);
   const rows: string[] = [];
   for (const [services, replicas] of [
     [50, 1],
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       const again = await stackDeploy(name, file);
       redeploy = `  unchanged redeploy: ${again.toFixed(0)} ms (aim < 500 ms)`;
     }
-    await removeStack({ engine, stack: name, volumes: true, sink: nullSink });
+    await removeStack({ driver, stack: name, volumes: true, sink: nullSink });
     rows.push(
       `${label.padEnd(26)} raw API ${raw.toFixed(0).padStart(6)} ms   stack ${ours.toFixed(0).padStart(6)} ms   ratio ${(ours / raw).toFixed(2)}x (aim <= 1.2x)${redeploy}`,
     );

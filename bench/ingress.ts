@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { deployStack } from "../src/api/deploy.js";
 import { removeStack } from "../src/api/remove.js";
-import { connectEngine } from "../src/drivers/connect.js";
+import { connectDriver } from "../src/drivers/connect-driver.js";
 import { nullSink } from "../src/progress/events.js";
 
 const STACK = "bench-ingress";
@@ -88,7 +88,7 @@ async function load(port: number): Promise<{ rps: number; ok: number; failed: nu
   return { rps: ok / ((Date.now() - started) / 1000), ok, failed };
 }
 
-const engine = connectEngine(process.env);
+const driver = connectDriver(process.env);
 try {
   const deployed = await deployStack({
     files: [resolve("examples/getstartedlab/stack.yml"), override],
@@ -96,7 +96,7 @@ try {
     cwd: process.cwd(),
     env,
     stackName: STACK,
-    engine: () => engine,
+    driver: () => driver,
     sink: nullSink,
     wait: true,
   });
@@ -113,5 +113,5 @@ try {
   );
   console.log(`ratio ingress/direct: ${(ingress.rps / direct.rps).toFixed(2)}`);
 } finally {
-  await removeStack({ engine, stack: STACK, volumes: true, sink: nullSink });
+  await removeStack({ driver, stack: STACK, volumes: true, sink: nullSink });
 }

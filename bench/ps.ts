@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { deployStack } from "../src/api/deploy.js";
 import { removeStack } from "../src/api/remove.js";
-import { connectEngine } from "../src/drivers/connect.js";
+import { connectDriver } from "../src/drivers/connect-driver.js";
 import { LABELS } from "../src/drivers/docker-api/labels.js";
 import { nullSink } from "../src/progress/events.js";
 
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
-  const engine = connectEngine(process.env);
+  const driver = connectDriver(process.env);
   try {
     const result = await deployStack({
       files: [file],
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       cwd: process.cwd(),
       env: {},
       stackName: name,
-      engine: () => engine,
+      driver: () => driver,
       sink: nullSink,
       parallel: 8,
     });
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     // For reading the ratio: how much of it is the CLI starting at all (Node + imports).
     console.log(`  (stack --version alone: ${median(startup).toFixed(0)} ms)`);
   } finally {
-    await removeStack({ engine, stack: name, volumes: true, sink: nullSink });
+    await removeStack({ driver, stack: name, volumes: true, sink: nullSink });
   }
 }
 

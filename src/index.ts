@@ -5,17 +5,17 @@
 export { deployStack, type DeployOptions, type DeployResult } from "./api/deploy.js";
 export { removeStack, type RemoveOptions } from "./api/remove.js";
 export { followLogs, type LogsOptions } from "./api/logs.js";
-export {
-  listStacks,
-  stackReplicas,
-  stackServices,
-  replicaRows,
-  serviceRows,
-  type ReplicaRow,
-  type ServiceRow,
-} from "./api/status.js";
-export { connectEngine } from "./drivers/connect.js";
-export type { Engine, EngineInfo, StackSummary } from "./core/engine.js";
+export { listStacks, stackReplicas, stackServices } from "./api/status.js";
+export { replicaRows, serviceRows, type ReplicaRow, type ServiceRow } from "./core/views.js";
+export { connectDriver, type ConnectOptions } from "./drivers/connect-driver.js";
+export { selectDriver } from "./drivers/select-driver.js";
+export type { Driver, DriverName, EngineInfo, StackSummary, WaitResult } from "./core/driver.js";
+export type {
+  ObservedContainer,
+  ObservedPort,
+  ContainerState,
+  HealthState,
+} from "./core/replica.js";
 export { EngineError, type EngineErrorKind } from "./core/errors.js";
 export { loadStack, type LoadStackOptions, type LoadedStack } from "./stackfile/load-stack.js";
 export { SpecError, formatIssue } from "./stackfile/errors.js";

@@ -1,23 +1,18 @@
 import { converge } from "../core/converge.js";
-import { waitForStack } from "../drivers/docker/wait-stack.js";
-import type { Engine } from "../core/engine.js";
+import type { Deployment, Driver } from "../core/driver.js";
 import type { Plan } from "../core/operation.js";
+import type { SpecWarning, StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
+import { withContextHashes } from "../stackfile/build-context.js";
 import { formatIssue, SpecError } from "../stackfile/errors.js";
 import { loadStack, type LoadStackOptions } from "../stackfile/load-stack.js";
-import { withContextHashes } from "../stackfile/build-context.js";
-import { withSecretContents } from "../stackfile/secret-content.js";
-import type { SpecWarning, StackSpec } from "../model/types.js";
-import { isServiceEngine } from "../drivers/swarm/service-engine.js";
-import { deploySwarmStack } from "./deploy-swarm.js";
-import { dockerDriverIssues, dockerDriverWarnings } from "./preflight.js";
 import { securityWarnings } from "./security-warnings.js";
 
 /** What `stack deploy` (or a test's global setup) asks for. */
 export interface DeployOptions extends LoadStackOptions {
   readonly stackName: string;
   /** Connected lazily, only after the input is valid (may ping to choose the driver). */
-  readonly engine: () => Engine | Promise<Engine>;
+  readonly driver: () => Driver | Promise<Driver>;
   readonly sink: ProgressSink;
   /** Print the plan and change nothing. */
   readonly dryRun?: boolean;
@@ -47,6 +42,8 @@ export interface DeployResult {
   /** True when `--wait` ran out of time. */
   readonly timedOut: boolean;
   readonly interrupted: boolean;
+  /** The deploy on its driver, for what comes after (`--watch`). */
+  readonly deployment: Deployment;
 }
 
 /** Returns a copy of `spec` with the given services' replica counts replaced. */
@@ -70,7 +67,8 @@ function withReplicas(spec: StackSpec, replicas: Readonly<Record<string, number>
 /**
  * Loads and validates the stack files, checks them against the driver, then converges the
  * engine (observe -> plan -> apply until the plan is empty) and optionally waits for
- * readiness. Invalid input throws SpecError before the engine is contacted.
+ * readiness. Invalid input throws SpecError before the engine is contacted; what the driver
+ * cannot do throws SpecError before anything changes.
  */
 export async function deployStack(options: DeployOptions): Promise<DeployResult> {
   const { spec: loaded, warnings } = await loadStack(options);
@@ -81,31 +79,21 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
   const spec = await withContextHashes(
     ingressImage !== undefined && ingressImage !== "" ? { ...scaled, ingressImage } : scaled,
   );
-  const engine = await options.engine();
-  options.sink.emit({
-    type: "info",
-    message: `using the ${engine.driver} driver (${engine.address})`,
-  });
-  if (isServiceEngine(engine)) {
-    // Swarm ignores privileged and pid (swarmDriverIssues says so): warn only about the rest.
-    const security = securityWarnings(spec).filter(
-      (w) => !/\.(privileged|pid)$/.test(w.path ?? ""),
-    );
-    for (const w of [...warnings, ...security])
-      options.sink.emit({ type: "warning", message: formatWarning(w) });
-    return deploySwarmStack(spec, engine, options);
-  }
-  const preflight = dockerDriverIssues(spec);
-  if (preflight.length > 0) throw new SpecError(preflight);
-  for (const w of [...warnings, ...dockerDriverWarnings(spec), ...securityWarnings(spec)])
-    options.sink.emit({ type: "warning", message: formatWarning(w) });
-  // Secret and config content is read once, here: the driver writes it into each replica,
-  // and its keyed digest joins the config hash so changed content rolls the service.
-  const withSecrets = await withSecretContents(spec, options.env);
+  const driver = await options.driver();
+  const { sink } = options;
+  sink.emit({ type: "info", message: `using the ${driver.name} driver (${driver.address})` });
+  const issues = await driver.preflight(spec);
+  if (issues.errors.length > 0) throw new SpecError(issues.errors);
+  const ignored = new Set(issues.ignoredSettings);
+  const security = securityWarnings(spec).filter(
+    (w) => !ignored.has((w.path ?? "").split(".").pop() ?? ""),
+  );
+  for (const w of [...warnings, ...issues.warnings, ...security])
+    sink.emit({ type: "warning", message: formatWarning(w) });
+  const deployment = await driver.prepare(spec, options.env);
 
-  const result = await converge(withSecrets, {
-    engine,
-    sink: options.sink,
+  const result = await converge(deployment, {
+    sink,
     parallel: options.parallel ?? 8,
     prune: options.prune ?? false,
     ...(options.forceRecreate !== undefined && { forceRecreate: options.forceRecreate }),
@@ -114,44 +102,30 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
     ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
     ...(options.signal !== undefined && { signal: options.signal }),
   });
-  for (const blocker of result.blockers) options.sink.emit({ type: "error", message: blocker });
+  for (const blocker of result.blockers) sink.emit({ type: "error", message: blocker });
   if (result.remaining !== undefined && result.remaining.operations.length > 0) {
-    options.sink.emit({
+    sink.emit({
       type: "error",
       message: `stack ${spec.name} did not converge: ${result.remaining.operations.length} operations still pending after ${result.rounds} rounds (run deploy again, or --dry-run to see them)`,
     });
   }
-  if (!result.ok || options.dryRun || !options.wait) {
-    return {
-      ok: result.ok,
-      spec: withSecrets,
-      plan: result.plan,
-      changed: result.changed,
-      timedOut: false,
-      interrupted: result.interrupted,
-    };
-  }
-  const waited = await waitForStack(withSecrets, {
-    engine,
-    sink: options.sink,
+  const base = { spec: deployment.spec, plan: result.plan, changed: result.changed, deployment };
+  if (!result.ok || options.dryRun || !options.wait)
+    return { ...base, ok: result.ok, timedOut: false, interrupted: result.interrupted };
+  const waited = await deployment.waitReady({
+    sink,
     timeoutMs: options.timeoutMs ?? 300_000,
+    ...(options.services !== undefined && { services: options.services }),
     ...(options.signal !== undefined && { signal: options.signal }),
   });
   if (!waited.ok) {
-    options.sink.emit({
+    sink.emit({
       type: "error",
       message: waited.message ?? "the stack did not become ready",
       ...(waited.logs !== undefined && { logs: waited.logs }),
     });
   }
-  return {
-    ok: waited.ok,
-    spec: withSecrets,
-    plan: result.plan,
-    changed: result.changed,
-    timedOut: waited.timedOut,
-    interrupted: waited.interrupted,
-  };
+  return { ...base, ok: waited.ok, timedOut: waited.timedOut, interrupted: waited.interrupted };
 }
 
 /** `file:line:col path message` for a warning. */

@@ -1,7 +1,7 @@
-import type { Engine } from "../core/engine.js";
+import type { Driver } from "../core/driver.js";
 
 export interface LogsOptions {
-  readonly engine: Engine;
+  readonly driver: Driver;
   readonly stack: string;
   readonly service?: string;
   readonly follow: boolean;
@@ -16,15 +16,14 @@ export interface LogsOptions {
  * arrive. Returns false when no replica matched.
  */
 export async function followLogs(options: LogsOptions): Promise<boolean> {
-  const observed = await options.engine.observe(options.stack);
-  const containers = observed.containers
+  const containers = [...(await options.driver.replicas(options.stack))]
     .filter((c) => options.service === undefined || c.service === options.service)
     .sort((a, b) => a.service.localeCompare(b.service) || a.slot - b.slot);
   if (containers.length === 0) return false;
   const width = Math.max(...containers.map((c) => c.name.length));
   await Promise.all(
     containers.map(async (c) => {
-      const lines = options.engine.logs(c.id, {
+      const lines = options.driver.logs(c.id, {
         follow: options.follow,
         ...(options.tail !== undefined && { tail: options.tail }),
         ...(options.signal !== undefined && { signal: options.signal }),

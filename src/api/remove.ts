@@ -1,12 +1,10 @@
-import type { Engine } from "../core/engine.js";
-import { applyRemovePlan } from "./apply-remove-plan.js";
-import { isServiceEngine } from "../drivers/swarm/service-engine.js";
-import { removeSwarmStack } from "./deploy-swarm.js";
-import { planRemove } from "../drivers/docker/plan-remove.js";
+import type { Driver } from "../core/driver.js";
+import { executePlan } from "../core/execute-plan.js";
+import type { StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
 
 export interface RemoveOptions {
-  readonly engine: Engine;
+  readonly driver: Driver;
   readonly stack: string;
   /** Also remove named volumes (data is lost). */
   readonly volumes: boolean;
@@ -15,27 +13,42 @@ export interface RemoveOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Removal needs no service settings: stops use the engine's grace period. */
+function emptySpec(stack: string): StackSpec {
+  return {
+    name: stack,
+    files: [],
+    workingDir: process.cwd(),
+    services: {},
+    networks: {},
+    volumes: {},
+    secrets: {},
+    configs: {},
+  };
+}
+
 /**
- * Removes every container and network labelled with the stack (and its volumes when asked).
- * Works from the observation alone, so it needs no stack file; removing a stack that does
- * not exist succeeds and says so.
+ * Removes everything of the stack the driver finds by label (containers or services,
+ * networks, secrets and configs; named volumes only when asked). Works from the observation
+ * alone, so it needs no stack file; removing a stack that does not exist succeeds and says so.
  */
 export async function removeStack(
   options: RemoveOptions,
 ): Promise<{ ok: boolean; removed: number }> {
-  if (isServiceEngine(options.engine))
-    return removeSwarmStack({ ...options, engine: options.engine });
-  const observed = await options.engine.observe(options.stack);
-  const plan = planRemove(observed, { volumes: options.volumes });
-  const result = await applyRemovePlan(plan, options);
-  if (plan.operations.length > 0 && !options.volumes && observed.volumes.length > 0) {
-    options.sink.emit({
-      type: "info",
-      message: `kept ${observed.volumes.length} volume(s) of stack ${options.stack}: ${observed.volumes
-        .map((v) => v.name)
-        .sort()
-        .join(", ")} (remove them with --volumes)`,
-    });
+  const { driver, stack, sink } = options;
+  const removal = await driver.planRemoval(stack, { volumes: options.volumes });
+  if (removal.plan.operations.length === 0) {
+    sink.emit({ type: "info", message: `stack ${stack} has nothing to remove` });
+    return { ok: true, removed: 0 };
   }
-  return result;
+  sink.emit({ type: "plan", plan: removal.plan });
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const runner = removal.runner({ spec: emptySpec(stack), sink, ...signal });
+  const result = await executePlan(removal.plan, runner, {
+    sink,
+    parallel: options.parallel ?? 8,
+    ...signal,
+  });
+  for (const note of removal.notes) sink.emit({ type: "info", message: note });
+  return { ok: result.ok, removed: result.done.length };
 }

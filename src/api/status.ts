@@ -1,147 +1,17 @@
-import type { Engine, StackSummary } from "../core/engine.js";
-import { isServiceEngine } from "../drivers/swarm/service-engine.js";
-import type { ObservedContainer, ObservedPort, ObservedState } from "../core/observed-state.js";
+import type { Driver, StackSummary } from "../core/driver.js";
+import { replicaRows, type ReplicaRow, type ServiceRow } from "../core/views.js";
 
-/** One replica as `stack ps` shows it. */
-export interface ReplicaRow {
-  readonly name: string;
-  readonly service: string;
-  readonly slot: number;
-  readonly image: string;
-  readonly state: ObservedContainer["state"];
-  readonly health?: ObservedContainer["health"];
-  readonly exitCode?: number;
-  /** ISO time the current state began (started, or finished for stopped containers). */
-  readonly since?: string;
-  readonly restartCount: number;
-  readonly ports: readonly string[];
-  readonly error?: string;
-  readonly node?: string;
-  readonly id: string;
+/** The replica rows of `stack` (`stack ps`), sorted by service then slot. */
+export async function stackReplicas(driver: Driver, stack: string): Promise<ReplicaRow[]> {
+  return replicaRows(await driver.replicas(stack));
 }
 
-/** One service as `stack services` shows it. */
-export interface ServiceRow {
-  readonly name: string;
-  readonly mode: "replicated" | "global";
-  readonly running: number;
-  readonly desired: number;
-  readonly image: string;
-  readonly ports: readonly string[];
+/** The service rows of `stack` (`stack services`), sorted by name. */
+export async function stackServices(driver: Driver, stack: string): Promise<ServiceRow[]> {
+  return [...(await driver.services(stack))];
 }
-
-/** `127.0.0.1:8080->80/tcp`, or `80/tcp` when not published. */
-export function formatPort(port: ObservedPort): string {
-  if (port.published === undefined) return `${port.target}/${port.protocol}`;
-  const host =
-    port.hostIp && port.hostIp !== "0.0.0.0" && port.hostIp !== "::" ? `${port.hostIp}:` : "";
-  return `${host}${port.published}->${port.target}/${port.protocol}`;
-}
-
-function uniquePorts(ports: readonly ObservedPort[]): string[] {
-  return [...new Set(ports.map(formatPort))].sort();
-}
-
-function byServiceThenSlot(a: ObservedContainer, b: ObservedContainer): number {
-  return a.service.localeCompare(b.service) || a.slot - b.slot || a.name.localeCompare(b.name);
-}
-
-/** Replica rows of an observation, sorted by service then slot. */
-export function replicaRows(observed: ObservedState): ReplicaRow[] {
-  return [...observed.containers].sort(byServiceThenSlot).map((c) => {
-    const running = c.state === "running" || c.state === "restarting" || c.state === "paused";
-    const since = running ? c.startedAt : (c.finishedAt ?? c.createdAt);
-    return {
-      id: c.id,
-      name: c.name,
-      service: c.service,
-      slot: c.slot,
-      image: c.image,
-      state: c.state,
-      ...(c.health !== undefined && { health: c.health }),
-      ...(c.exitCode !== undefined && !running && { exitCode: c.exitCode }),
-      ...(since !== undefined && since !== "" && !since.startsWith("0001-") && { since }),
-      restartCount: c.restartCount,
-      ports: uniquePorts(c.ports),
-      ...(c.error !== undefined && c.error !== "" && { error: c.error }),
-      ...(c.node !== undefined && { node: c.node }),
-    };
-  });
-}
-
-/**
- * Service rows of an observation. Without the stack file the desired count is the number of
- * replica slots the engine holds, which deploy keeps equal to `deploy.replicas`.
- */
-export function serviceRows(observed: ObservedState): ServiceRow[] {
-  const groups = new Map<string, ObservedContainer[]>();
-  for (const c of observed.containers) {
-    const list = groups.get(c.service) ?? [];
-    list.push(c);
-    groups.set(c.service, list);
-  }
-  return [...groups.keys()].sort().map((name) => {
-    const list = (groups.get(name) ?? []).sort(byServiceThenSlot);
-    const slots = new Set(list.map((c) => c.slot));
-    return {
-      name,
-      mode: "replicated" as const,
-      running: list.filter((c) => c.state === "running").length,
-      desired: slots.size,
-      image: list[list.length - 1]?.image ?? "",
-      ports: uniquePorts(list.flatMap((c) => c.ports)),
-    };
-  });
-}
-
-/** Observes `stack` and returns its replica rows. */
-export async function stackReplicas(engine: Engine, stack: string): Promise<ReplicaRow[]> {
-  return replicaRows(await engine.observe(stack));
-}
-
-/**
- * Observes `stack` and returns its service rows. On a swarm the mode and desired count come
- * from the services themselves (replicas, or for a global service the nodes it has a task
- * on), not from the task slots: swarm keeps old tasks of removed slots for a while.
- */
-export async function stackServices(engine: Engine, stack: string): Promise<ServiceRow[]> {
-  if (!isServiceEngine(engine)) return serviceRows(await engine.observe(stack));
-  const observed = await engine.observeSwarm(stack);
-  const rows = new Map(
-    serviceRows({ ...EMPTY_OBSERVATION, stack, containers: observed.tasks }).map((r) => [
-      r.name,
-      r,
-    ]),
-  );
-  return observed.services
-    .map((s): ServiceRow => {
-      const row = rows.get(s.service);
-      const live = observed.tasks.filter(
-        (t) => t.service === s.service && t.state !== "exited" && t.state !== "dead",
-      ).length;
-      return {
-        name: s.service,
-        mode: s.mode,
-        running: row?.running ?? 0,
-        desired: s.mode === "replicated" ? (s.replicas ?? 0) : live,
-        image: s.image,
-        ports: row?.ports ?? [],
-      };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-const EMPTY_OBSERVATION: ObservedState = {
-  stack: "",
-  containers: [],
-  networks: [],
-  volumes: [],
-  presentImages: [],
-  externalNetworks: [],
-  externalVolumes: [],
-};
 
 /** Every stack on the engine, sorted by name. */
-export async function listStacks(engine: Engine): Promise<StackSummary[]> {
-  return [...(await engine.listStacks())].sort((a, b) => a.name.localeCompare(b.name));
+export async function listStacks(driver: Driver): Promise<StackSummary[]> {
+  return [...(await driver.listStacks())].sort((a, b) => a.name.localeCompare(b.name));
 }

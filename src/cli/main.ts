@@ -6,7 +6,7 @@
 import { Command, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
 import { handleError } from "./handle-error.js";
-import { registerCommands } from "./commands.js";
+import { registerCommands } from "./register-commands.js";
 import { STACK_VERSION } from "../version.js";
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,36 +1,19 @@
-import type { Engine } from "./engine.js";
-import type { ObservedState } from "./observed-state.js";
-import type { Plan } from "./operation.js";
-import {
-  reconcile as defaultReconcile,
-  type ReconcileOptions,
-} from "../drivers/docker/reconcile.js";
+import type { Deployment, RetryBounds } from "./driver.js";
+import { InterruptedError } from "./errors.js";
+import { executePlan, type FailedOperation } from "./execute-plan.js";
+import { isWait, type Operation, type Plan } from "./operation.js";
 import type { ProgressSink } from "../progress/events.js";
-import { ingressImage, ingressRoutes } from "../model/ingress.js";
-import type { StackSpec } from "../model/types.js";
-import { executePlan, type ExecuteContext, type FailedOperation } from "./execute-plan.js";
-import { InterruptedError, withRetry } from "./retry-policy.js";
-
-/** The planner's signature; tests inject their own. */
-export type ReconcileFn = (
-  spec: StackSpec,
-  observed: ObservedState,
-  options: ReconcileOptions,
-) => Plan;
+import { withRetry } from "./retry-policy.js";
 
 /** Default number of plan executions before `converge` gives up. */
 export const DEFAULT_MAX_ROUNDS = 3;
 
-/** What `converge` needs. */
-export interface ConvergeContext extends Pick<
-  ExecuteContext,
-  "readyTimeoutMs" | "pollIntervalMs" | "retry"
-> {
-  readonly engine: Engine;
+/** What `converge` needs besides the deployment. */
+export interface ConvergeContext {
   readonly sink: ProgressSink;
   /** Most writing operations at once. */
   readonly parallel: number;
-  /** Remove containers of services no longer in the file. */
+  /** Remove what is no longer in the file. */
   readonly prune: boolean;
   readonly signal?: AbortSignal;
   /** Recreate every replica; applies to the first round only, so the loop still ends. */
@@ -43,7 +26,10 @@ export interface ConvergeContext extends Pick<
   readonly maxRounds?: number;
   /** Observe and plan once, change nothing, return the plan. */
   readonly dryRun?: boolean;
-  readonly reconcile?: ReconcileFn;
+  /** Limit of one readiness gate; the driver's default when unset. */
+  readonly readyTimeoutMs?: number;
+  readonly pollIntervalMs?: number;
+  readonly retry?: RetryBounds;
 }
 
 /** Outcome of a deploy's apply phase. */
@@ -68,40 +54,23 @@ export interface ConvergeResult {
   readonly interrupted: boolean;
 }
 
-/** Images to check for presence and external objects to check for existence. */
-function wantedObjects(spec: StackSpec, services: readonly string[] | undefined) {
-  const names = services ?? Object.keys(spec.services);
-  const images = [
-    ...new Set([
-      ...names.flatMap((n) => spec.services[n]?.image ?? []),
-      ...(ingressRoutes(spec).length > 0 ? [ingressImage(spec)] : []),
-    ]),
-  ].sort();
-  const externalNetworks = Object.values(spec.networks)
-    .filter((n) => n.external)
-    .map((n) => n.name)
-    .sort();
-  const externalVolumes = Object.values(spec.volumes)
-    .filter((v) => v.external)
-    .map((v) => v.name)
-    .sort();
-  return { images, externalNetworks, externalVolumes };
-}
-
 /**
- * Makes the engine match `spec`, level-triggered: observe, plan (`reconcile`), execute,
- * and again from a fresh observation until a plan comes out empty. Stops at the first
- * round with a failed or skipped operation (re-planning would retry the same failure
- * forever), when the planner reports blockers (nothing is executed), when `signal` aborts,
- * or after `maxRounds` executions (not converged: `remaining` holds the plan still due).
- * Emits a `plan` event for the first plan and every later non-empty one, and one `summary`
- * event at the end (not for a dry run). Engine failures while observing are thrown; failures
- * of operations are in the result.
+ * Makes the engine match the deployment's spec, level-triggered: observe, plan, execute, and
+ * again from a fresh observation until a plan comes out empty. The one loop of every driver.
+ * Stops at the first round with a failed or skipped operation (re-planning would retry the
+ * same failure forever), when the planner reports blockers (nothing is executed), when
+ * `signal` aborts (also while observing), or after `maxRounds` executions (not converged:
+ * `remaining` holds the plan still due). Emits a `plan` event for the first plan and every
+ * later non-empty one, and one `summary` event at the end (not for a dry run). Engine
+ * failures while observing are thrown after their retries; failures of operations are in
+ * the result.
  */
-export async function converge(spec: StackSpec, ctx: ConvergeContext): Promise<ConvergeResult> {
-  const reconcile = ctx.reconcile ?? defaultReconcile;
+export async function converge<Observed, Op extends Operation>(
+  deployment: Deployment<Observed, Op>,
+  ctx: ConvergeContext,
+): Promise<ConvergeResult> {
+  const { spec } = deployment;
   const maxRounds = Math.max(1, ctx.maxRounds ?? DEFAULT_MAX_ROUNDS);
-  const want = wantedObjects(spec, ctx.services);
   const started = Date.now();
   const failures: FailedOperation[] = [];
   let skipped: readonly string[] = [];
@@ -142,9 +111,9 @@ export async function converge(spec: StackSpec, ctx: ConvergeContext): Promise<C
   };
 
   for (;;) {
-    let observed: ObservedState;
+    let observed: Observed;
     try {
-      observed = await withRetry(() => ctx.engine.observe(spec.name, want), {
+      observed = await withRetry(() => deployment.observe(), {
         ...ctx.retry,
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       });
@@ -153,7 +122,7 @@ export async function converge(spec: StackSpec, ctx: ConvergeContext): Promise<C
       const empty: Plan = { stack: spec.name, operations: [], warnings: [] };
       return finish({ ok: false, converged: false, interrupted: true, plan: first ?? empty });
     }
-    const plan = reconcile(spec, observed, {
+    const plan = deployment.plan(observed, {
       prune: ctx.prune,
       ...(ctx.services === undefined ? {} : { services: ctx.services }),
       // Only the first round forces: afterwards every replica is fresh and forcing again
@@ -195,26 +164,25 @@ export async function converge(spec: StackSpec, ctx: ConvergeContext): Promise<C
 
     ctx.sink.emit({ type: "plan", plan });
     rounds += 1;
-    const result = await executePlan(plan, {
-      engine: ctx.engine,
+    const runner = deployment.runner(plan, {
       spec,
       sink: ctx.sink,
-      parallel: ctx.parallel,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       ...(ctx.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: ctx.readyTimeoutMs }),
       ...(ctx.pollIntervalMs === undefined ? {} : { pollIntervalMs: ctx.pollIntervalMs }),
       ...(ctx.retry === undefined ? {} : { retry: ctx.retry }),
     });
+    const result = await executePlan(plan, runner, {
+      sink: ctx.sink,
+      parallel: ctx.parallel,
+      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    });
     done += result.done.length;
     skippedTotal += result.skipped.length;
     failures.push(...result.failed);
     skipped = result.skipped;
-    // Waits and delays write nothing; a failed write may have half-happened.
-    const writes = new Set(
-      plan.operations
-        .filter((op) => op.kind !== "wait-ready" && op.kind !== "delay")
-        .map((op) => op.id),
-    );
+    // Waits write nothing; a failed write may have half-happened.
+    const writes = new Set(plan.operations.filter((op) => !isWait(op)).map((op) => op.id));
     if (result.done.some((id) => writes.has(id)) || result.failed.some((f) => writes.has(f.op.id)))
       changed = true;
     if (!result.ok)

@@ -1,35 +1,4 @@
 import type { ServiceSpec } from "../model/types.js";
-import type { Operation, OperationKind } from "./operation.js";
-
-/**
- * Fixed rank of each operation kind, used to break ties between operations that are ready at
- * the same time: infrastructure first, then removals (they free names and ports), then
- * container work, gates last. Printed plans read top to bottom in this order.
- */
-export const OPERATION_KIND_RANK: Readonly<Record<OperationKind, number>> = {
-  "remove-network": 0,
-  "create-network": 1,
-  "create-volume": 2,
-  "pull-image": 3,
-  "remove-container": 4,
-  "rename-container": 5,
-  "start-container": 6,
-  "create-container": 7,
-  "replace-container": 8,
-  delay: 9,
-  "wait-ready": 10,
-  "remove-volume": 11,
-  "build-image": 3,
-  "create-ingress": 9,
-  // Swarm driver: objects before the services that use them; removals of replaced objects last.
-  "create-secret": 1,
-  "create-config": 1,
-  "remove-service": 4,
-  "create-service": 7,
-  "update-service": 8,
-  "remove-secret": 11,
-  "remove-config": 11,
-};
 
 /**
  * Compares strings by UTF-16 code units, never by locale, so every machine sorts alike.
@@ -174,20 +143,14 @@ export function orderServices(services: Readonly<Record<string, ServiceSpec>>): 
   });
 }
 
-/** Default tie-break for operations: kind rank, then id. */
-export function compareOperations(a: Operation, b: Operation): number {
-  return OPERATION_KIND_RANK[a.kind] - OPERATION_KIND_RANK[b.kind] || compareStrings(a.id, b.id);
-}
-
 /**
- * Sorts operations topologically over their `after` edges, ties broken by `compare`
- * (default {@link compareOperations}). Throws {@link PlanGraphError} when an `after` names
- * no operation of the list or the edges form a cycle.
+ * Sorts operations topologically over their `after` edges, ties broken by `compare` (each
+ * driver ranks its own kinds). Throws {@link PlanGraphError} when an `after` names no
+ * operation of the list or the edges form a cycle.
  */
-export function sortOperations(
-  operations: readonly Operation[],
-  compare: (a: Operation, b: Operation) => number = compareOperations,
-): Operation[] {
+export function sortOperations<
+  Op extends { readonly id: string; readonly after: readonly string[] },
+>(operations: readonly Op[], compare: (a: Op, b: Op) => number): Op[] {
   return topologicalOrder(operations, {
     key: (op) => op.id,
     dependencies: (op) => op.after,

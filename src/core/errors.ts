@@ -29,3 +29,41 @@ export class EngineError extends Error {
     this.retryable = kind === "unavailable" || kind === "server";
   }
 }
+
+/**
+ * A step of the apply phase failed for a reason the user must see: a replica crashed, stayed
+ * unhealthy, or a wait ran out (`kind` "timeout"). Carries the replica's last log lines and
+ * whether the failure blocks the operations that depend on it (a rolling update with
+ * failure_action continue does not).
+ */
+export class StepFailure extends EngineError {
+  readonly logs?: readonly string[];
+  readonly blocking: boolean;
+
+  constructor(
+    message: string,
+    options: {
+      readonly kind?: "failed" | "timeout";
+      readonly logs?: readonly string[];
+      readonly blocking?: boolean;
+      readonly cause?: unknown;
+    } = {},
+  ) {
+    super(
+      options.kind ?? "failed",
+      message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = "StepFailure";
+    if (options.logs !== undefined && options.logs.length > 0) this.logs = options.logs;
+    this.blocking = options.blocking ?? true;
+  }
+}
+
+/** The apply step was interrupted (Ctrl-C): the work in hand stopped at a safe point. */
+export class InterruptedError extends Error {
+  constructor(message = "interrupted") {
+    super(message);
+    this.name = "InterruptedError";
+  }
+}

@@ -1,143 +1,87 @@
-import type { DependencyCondition, UpdateOrder } from "../model/types.js";
-
-/** Why an operation is in the plan; printed by `deploy --dry-run`. */
-export type Cause =
-  | "not found"
-  | "config hash diverged"
-  | "scale up"
-  | "scale down"
-  | "orphaned"
-  | "not running"
-  | "duplicate slot"
-  | "interrupted update"
-  | "image missing"
-  | "dependency"
-  | "update delay"
-  | "removed by rm"
-  | "scale"
-  | "content changed"
-  | "build requested";
-
-interface OpBase {
-  /** Unique, stable id, e.g. `container:web.3:create`; used in `after` edges. */
-  readonly id: string;
-  /** Ids of operations that must succeed before this one starts. */
-  readonly after: readonly string[];
-  readonly cause: Cause;
-  /** The service the operation belongs to, if any (for grouping in UIs and failure scope). */
-  readonly service?: string;
-}
+import type { DependencyCondition } from "../model/types.js";
 
 /**
- * One step of a plan. Each is one engine call or one small fixed sequence of calls the
- * executor performs without deciding anything (replace = create, stop/start, monitor, swap).
+ * One step of a plan, as the driver-neutral core sees it: an id, the ids it waits for, why it
+ * is there, and what it does in words. Each driver extends it with its own kinds (one engine
+ * call, or one small fixed sequence of calls its runner performs without deciding anything);
+ * the waits below are shared by every driver.
  */
-export type Operation = OpBase &
-  (
-    | { readonly kind: "pull-image"; readonly image: string }
-    | { readonly kind: "create-network"; readonly network: string; readonly name: string }
-    | { readonly kind: "remove-network"; readonly name: string; readonly networkId: string }
-    | { readonly kind: "create-volume"; readonly volume: string; readonly name: string }
-    | { readonly kind: "remove-volume"; readonly name: string }
-    | {
-        /** Create and start replica `slot` of `service` under `name`. */
-        readonly kind: "create-container";
-        readonly service: string;
-        readonly slot: number;
-        readonly name: string;
-      }
-    | {
-        readonly kind: "start-container";
-        readonly service: string;
-        readonly slot: number;
-        readonly name: string;
-        readonly containerId: string;
-      }
-    | {
-        /** Stop (when running) and remove. */
-        readonly kind: "remove-container";
-        readonly name: string;
-        readonly containerId: string;
-        readonly slot?: number;
-      }
-    | {
-        readonly kind: "rename-container";
-        readonly containerId: string;
-        readonly from: string;
-        readonly to: string;
-      }
-    | {
-        /**
-         * Rolling-update step: replace the running replica `containerId` of `slot` with one
-         * built from the current spec, in `order`; the executor applies the service's
-         * update_config failure_action and monitor when the new replica does not come up.
-         */
-        readonly kind: "replace-container";
-        readonly service: string;
-        readonly slot: number;
-        readonly name: string;
-        readonly containerId: string;
-        readonly order: UpdateOrder;
-      }
-    | {
-        /** Readiness gate: `service` reaches `condition` (a dependency or an update batch). */
-        readonly kind: "wait-ready";
-        readonly service: string;
-        readonly condition: DependencyCondition;
-      }
-    | { readonly kind: "delay"; readonly ms: number }
-    | {
-        /**
-         * Build the image of `service` from its `build:` settings and tag it `image`, with the
-         * build-hash label that tells later deploys whether it is current.
-         */
-        readonly kind: "build-image";
-        readonly service: string;
-        readonly image: string;
-      }
-    | {
-        /**
-         * Create and start the stack's ingress proxy container `name` (image `image`), serving
-         * the spec's ingress routes; the docker driver only.
-         */
-        readonly kind: "create-ingress";
-        readonly name: string;
-        readonly image: string;
-      }
-    // Swarm driver (service level): swarm schedules and rolls the tasks itself.
-    | {
-        /** Create swarm service `name` from the spec of `service`. */
-        readonly kind: "create-service";
-        readonly service: string;
-        readonly name: string;
-      }
-    | {
-        /** Update swarm service `serviceId` (observed at `version`) to the spec of `service`. */
-        readonly kind: "update-service";
-        readonly service: string;
-        readonly name: string;
-        readonly serviceId: string;
-        readonly version: number;
-      }
-    | { readonly kind: "remove-service"; readonly name: string; readonly serviceId: string }
-    | {
-        /** Create swarm secret `name` (content-hashed) from the top-level secret `secret`. */
-        readonly kind: "create-secret";
-        readonly secret: string;
-        readonly name: string;
-      }
-    | { readonly kind: "create-config"; readonly config: string; readonly name: string }
-    | { readonly kind: "remove-secret"; readonly name: string; readonly secretId: string }
-    | { readonly kind: "remove-config"; readonly name: string; readonly configId: string }
-  );
+export interface Operation {
+  /** Unique, stable id, e.g. `container:web.3:create`; used in `after` edges. */
+  readonly id: string;
+  /** What kind of step this is, e.g. `create-container`; the driver's runner switches on it. */
+  readonly kind: string;
+  /** Ids of operations that must succeed before this one starts. */
+  readonly after: readonly string[];
+  /** Why the operation is in the plan ("config hash diverged", "scale down"); printed by `--dry-run`. */
+  readonly cause: string;
+  /** The service the operation belongs to, if any (for grouping in UIs and failure scope). */
+  readonly service?: string;
+  /**
+   * What it does, e.g. `create container app_web.3`: the words `deploy --dry-run` prints and
+   * the progress sinks show. Set by the planner that made the operation.
+   */
+  readonly text: string;
+}
 
-export type OperationKind = Operation["kind"];
+/** Readiness gate: `service` reaches `condition` (a dependency or an update batch). */
+export interface WaitReadyOperation extends Operation {
+  readonly kind: "wait-ready";
+  readonly service: string;
+  readonly condition: DependencyCondition;
+}
+
+/** A pause between rolling-update batches (`update_config.delay`). */
+export interface DelayOperation extends Operation {
+  readonly kind: "delay";
+  readonly ms: number;
+}
+
+/** The operations every driver's plans may contain: they wait and write nothing. */
+export type WaitOperation = WaitReadyOperation | DelayOperation;
+
+/** True for operations that only wait: they take no write slot and change nothing. */
+export function isWait(op: Operation): op is WaitOperation {
+  return op.kind === "wait-ready" || op.kind === "delay";
+}
+
+/** True for a `delay` operation (the executor sleeps it itself). */
+export function isDelay(op: Operation): op is DelayOperation {
+  return op.kind === "delay";
+}
+
+/** `250ms`, `1.5s`, `10s`: update_config.delay as a user wrote it. */
+function formatDelay(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/** The text of a `wait-ready` operation, e.g. `wait for db (service healthy)`. */
+export function waitReadyText(op: Pick<WaitReadyOperation, "service" | "condition">): string {
+  return `wait for ${op.service} (${op.condition.replace(/_/g, " ")})`;
+}
+
+/** The text of a `delay` operation, e.g. `wait 10s between web update batches`. */
+export function delayText(op: Pick<DelayOperation, "ms" | "service">): string {
+  const between = op.service === undefined ? "" : `${op.service} `;
+  return `wait ${formatDelay(op.ms)} between ${between}update batches`;
+}
+
+/** The text of a wait operation, as every driver prints it. */
+export function waitText(op: Draft<WaitOperation>): string {
+  return op.kind === "wait-ready" ? waitReadyText(op) : delayText(op);
+}
+
+/** Ranks of the wait operations: after the work they wait between or for. */
+export const WAIT_RANKS = { delay: 9, "wait-ready": 10 } as const;
+
+/** An operation as a planner builds it, before its text is added. */
+export type Draft<Op extends Operation> = Op extends Operation ? Omit<Op, "text"> : never;
 
 /** A plan: operations forming a DAG through `after`, plus what deserves a warning. */
-export interface Plan {
+export interface Plan<Op extends Operation = Operation> {
   readonly stack: string;
   /** Topologically sorted: every op comes after all ops it names in `after`. */
-  readonly operations: readonly Operation[];
+  readonly operations: readonly Op[];
   /** Notes for the user (orphans kept without --prune, etc.). */
   readonly warnings: readonly string[];
   /**

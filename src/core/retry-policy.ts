@@ -1,5 +1,6 @@
 import pRetry, { AbortError } from "p-retry";
-import { EngineError } from "./errors.js";
+import { EngineError, InterruptedError, StepFailure } from "./errors.js";
+import type { ProgressSink } from "../progress/events.js";
 
 /** Backoff bounds for engine calls; tests shrink them so retries cost milliseconds. */
 export interface RetryOptions {
@@ -67,14 +68,6 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}
   }
 }
 
-/** The apply step was interrupted (Ctrl-C): the work in hand stopped at a safe point. */
-export class InterruptedError extends Error {
-  constructor(message = "interrupted") {
-    super(message);
-    this.name = "InterruptedError";
-  }
-}
-
 /** Throws `InterruptedError` when `signal` has aborted; called before every engine write. */
 export function throwIfInterrupted(signal: AbortSignal | undefined, what?: string): void {
   if (signal?.aborted)
@@ -112,4 +105,50 @@ export function engineCall<T>(
 ): Promise<T> {
   throwIfInterrupted(opts.signal, what);
   return withRetry(fn, opts);
+}
+
+/** Re-labels an engine error with what was being done, keeping its kind for the CLI. */
+export function inContext(what: string, error: unknown): unknown {
+  if (error instanceof InterruptedError || error instanceof StepFailure) return error;
+  if (error instanceof EngineError) {
+    return new EngineError(error.kind, `${what}: ${error.message}`, {
+      cause: error,
+      ...(error.statusCode === undefined ? {} : { statusCode: error.statusCode }),
+    });
+  }
+  return error;
+}
+
+/** One engine call of an operation, retried and labelled with `what`. */
+export type StepCall = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * The engine calls of operation `opId`, as every runner makes them: each refuses to start
+ * after Ctrl-C, is retried while its failure is retryable (each retry said as an `info`
+ * event), and a final failure is re-labelled with what was being done.
+ */
+export function stepCalls(
+  opId: string,
+  ctx: {
+    readonly sink: ProgressSink;
+    readonly signal?: AbortSignal | undefined;
+    readonly retry?: Pick<RetryOptions, "retries" | "minTimeoutMs" | "maxTimeoutMs">;
+  },
+): StepCall {
+  const retry: RetryOptions = {
+    ...ctx.retry,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    onRetry: (error, attempt) =>
+      ctx.sink.emit({
+        type: "info",
+        message: `${opId}: attempt ${attempt} failed (${error.message}), retrying`,
+      }),
+  };
+  return async (what, fn) => {
+    try {
+      return await engineCall(what, fn, retry);
+    } catch (error) {
+      throw inContext(what, error);
+    }
+  };
 }

@@ -1,4 +1,3 @@
-import { describeOperation } from "./describe-operation.js";
 import type { ProgressEvent, ProgressSink } from "./events.js";
 
 /** Formats milliseconds as `0.4s` / `12.0s` for progress lines. */
@@ -43,16 +42,16 @@ export class PlainSink implements ProgressSink {
       case "op-start":
         return undefined;
       case "op-done":
-        return `  done    ${describeOperation(event.op)} (${seconds(event.ms)})`;
+        return `  done    ${event.op.text} (${seconds(event.ms)})`;
       case "op-failed": {
-        const head = `  FAILED  ${describeOperation(event.op)}: ${event.error}`;
+        const head = `  FAILED  ${event.op.text}: ${event.error}`;
         const logs = event.logs?.length
           ? `\n${event.logs.map((l) => `    | ${l}`).join("\n")}`
           : "";
         return head + logs;
       }
       case "op-skipped":
-        return `  skipped ${describeOperation(event.op)}: ${event.reason}`;
+        return `  skipped ${event.op.text}: ${event.reason}`;
       case "pull-progress": {
         if (this.lastPull.get(event.image) === event.status) return undefined;
         this.lastPull.set(event.image, event.status);

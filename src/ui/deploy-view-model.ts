@@ -4,7 +4,6 @@
  * image pulls with their bytes, readiness waits, the final summary). No clock: durations
  * come from the events, and "now" is passed in.
  */
-import { describeOperation } from "../progress/describe-operation.js";
 import type { ProgressEvent } from "../progress/events.js";
 import type { Operation } from "../core/operation.js";
 
@@ -74,7 +73,7 @@ function setOp(state: DeployState, op: Operation, change: Partial<OpEntry>): Dep
   const previous = state.ops[op.id];
   const base: OpEntry = previous ?? {
     id: op.id,
-    text: describeOperation(op),
+    text: op.text,
     status: "waiting",
     ...(op.service !== undefined && { service: op.service }),
   };
@@ -87,14 +86,17 @@ function finish(state: DeployState, op: Operation): DeployState {
   const entry = state.ops[op.id];
   let next: DeployState =
     entry === undefined ? state : { ...state, finished: [...state.finished, entry] };
-  if (op.kind === "wait-ready" && next.waits[op.service] !== undefined) {
-    const { [op.service]: _ended, ...waits } = next.waits;
+  const service = op.service;
+  if (op.kind === "wait-ready" && service !== undefined && next.waits[service] !== undefined) {
+    const { [service]: _ended, ...waits } = next.waits;
     next = { ...next, waits };
   }
-  if (op.kind === "pull-image") {
+  // A pull operation names its image; its progress bar is done once the operation is.
+  const image = "image" in op && typeof op.image === "string" ? op.image : undefined;
+  if (op.kind === "pull-image" && image !== undefined) {
     next = {
       ...next,
-      pulls: next.pulls.map((p) => (p.image === op.image ? { ...p, done: true } : p)),
+      pulls: next.pulls.map((p) => (p.image === image ? { ...p, done: true } : p)),
     };
   }
   return next;
@@ -131,7 +133,7 @@ export function reduceDeploy(state: DeployState, event: ProgressEvent, now: numb
         const known = next.ops[op.id] !== undefined;
         const entry: OpEntry = {
           id: op.id,
-          text: describeOperation(op),
+          text: op.text,
           status: "waiting",
           ...(op.service !== undefined && { service: op.service }),
         };

@@ -1,18 +1,18 @@
 /**
- * The live `stack ps` controller, free of Ink so it is testable with a scripted engine: it
+ * The live `stack ps` controller, free of Ink so it is testable with a scripted driver: it
  * observes the stack, follows the engine's event stream for it (each burst of events
  * triggers one fresh observation, level-triggered as everywhere else), reconnects with a
  * bounded backoff when the stream breaks or the engine restarts, catching up with an
  * observation on every reconnect, and samples stats with `--stats`. Everything it learns
  * goes out as {@link PsAction}s.
  */
-import type { Engine } from "../core/engine.js";
+import type { Driver } from "../core/driver.js";
 import type { PsAction, PsState } from "./ps-view-model.js";
 
 /** Options of {@link followStack}. */
 export interface FollowStackOptions {
-  /** The engine calls the live view makes: observe, follow events, sample stats. */
-  readonly engine: Pick<Engine, "observe" | "events" | "stats">;
+  /** The driver calls the live view makes: read replicas, follow events, sample stats. */
+  readonly driver: Pick<Driver, "replicas" | "events" | "stats">;
   readonly stack: string;
   /** Sample CPU and memory of running replicas. */
   readonly stats: boolean;
@@ -71,7 +71,7 @@ export async function followStack(
   dispatch: (action: PsAction) => void,
   current: () => PsState,
 ): Promise<void> {
-  const { engine, stack, signal } = options;
+  const { driver, stack, signal } = options;
   const debounceMs = options.debounceMs ?? 40;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
 
@@ -88,9 +88,9 @@ export async function followStack(
     }
     observing = true;
     try {
-      const observed = await engine.observe(stack);
+      const replicas = await driver.replicas(stack);
       if (signal.aborted) return false;
-      dispatch({ type: "observed", observed, at: Date.now() });
+      dispatch({ type: "observed", replicas, at: Date.now() });
       if (streamOpen) dispatch({ type: "stream-connected" });
       return true;
     } catch (err) {
@@ -121,7 +121,7 @@ export async function followStack(
       let failure: unknown = new Error("the event stream ended");
       const openedAt = Date.now();
       try {
-        const events = engine.events(stack, signal)[Symbol.asyncIterator]();
+        const events = driver.events(stack, signal)[Symbol.asyncIterator]();
         streamOpen = true;
         // Catch up on whatever happened while not following (first start or an outage);
         // the stream is opened by the first next() below, concurrently.
@@ -153,11 +153,11 @@ export async function followStack(
   };
 
   const sampleStats = async () => {
-    const read = engine.stats?.bind(engine);
+    const read = driver.stats?.bind(driver);
     if (read === undefined) return;
     const interval = options.statsIntervalMs ?? 2000;
     while (!signal.aborted) {
-      const running = (current().observed?.containers ?? []).filter((c) => c.state === "running");
+      const running = (current().replicas ?? []).filter((c) => c.state === "running");
       // One at a time per container but all containers together: each sample takes about
       // a second on the engine side regardless of how many run at once.
       await Promise.all(

@@ -4,10 +4,10 @@
  * pure projection of that state at a given time to the rows the screen draws. No I/O and no
  * clock here, so every frame is reproducible in tests.
  */
-import { serviceRows } from "../api/status.js";
-import type { ObservedContainer, ObservedState } from "../core/observed-state.js";
+import type { ObservedContainer } from "../core/replica.js";
+import { serviceRows } from "../core/views.js";
 
-/** One resource sample of one replica (see `Engine.stats`). */
+/** One resource sample of one replica (see `Driver.stats`). */
 export interface ReplicaStats {
   readonly cpuPercent: number;
   readonly memoryBytes: number;
@@ -30,7 +30,8 @@ export type PsConnection =
 /** Everything the live view knows; change it only through {@link reducePs}. */
 export interface PsState {
   readonly stack: string;
-  readonly observed?: ObservedState;
+  /** The replicas of the latest observation. */
+  readonly replicas?: readonly ObservedContainer[];
   /** Epoch ms of the observation shown. */
   readonly observedAt?: number;
   readonly connection: PsConnection;
@@ -44,7 +45,11 @@ export interface PsState {
 
 /** What the controller tells the reducer. */
 export type PsAction =
-  | { readonly type: "observed"; readonly observed: ObservedState; readonly at: number }
+  | {
+      readonly type: "observed";
+      readonly replicas: readonly ObservedContainer[];
+      readonly at: number;
+    }
   | { readonly type: "observe-failed"; readonly error: string }
   | { readonly type: "stream-connected" }
   | {
@@ -69,11 +74,11 @@ export function initialPsState(stack: string, desired?: Readonly<Record<string, 
 export function reducePs(state: PsState, action: PsAction): PsState {
   switch (action.type) {
     case "observed": {
-      const ids = new Set(action.observed.containers.map((c) => c.id));
+      const ids = new Set(action.replicas.map((c) => c.id));
       const stats: Record<string, ReplicaStats> = {};
       for (const [id, sample] of Object.entries(state.stats)) if (ids.has(id)) stats[id] = sample;
       const { observeError: _dropped, ...rest } = state;
-      return { ...rest, observed: action.observed, observedAt: action.at, stats };
+      return { ...rest, replicas: action.replicas, observedAt: action.at, stats };
     }
     case "observe-failed":
       return { ...state, observeError: action.error };
@@ -92,7 +97,7 @@ export function reducePs(state: PsState, action: PsAction): PsState {
         },
       };
     case "stats": {
-      const known = state.observed?.containers.some((c) => c.id === action.id) ?? false;
+      const known = state.replicas?.some((c) => c.id === action.id) ?? false;
       if (!known) return state;
       return { ...state, stats: { ...state.stats, [action.id]: action.stats } };
     }
@@ -276,16 +281,16 @@ export function psView(state: PsState, now: number): PsView {
     statusTone: tone,
     ...(state.observeError !== undefined && { problem: state.observeError }),
   };
-  const observed = state.observed;
-  if (observed === undefined) return { ...base, loaded: false, services: [] };
+  const replicas = state.replicas;
+  if (replicas === undefined) return { ...base, loaded: false, services: [] };
   const byService = new Map<string, ObservedContainer[]>();
-  for (const c of [...observed.containers].sort(byServiceThenSlot)) {
+  for (const c of [...replicas].sort(byServiceThenSlot)) {
     const list = byService.get(c.service) ?? [];
     list.push(c);
     byService.set(c.service, list);
   }
   const names = new Set([...byService.keys(), ...Object.keys(state.desired ?? {})]);
-  const rows = new Map(serviceRows(observed).map((r) => [r.name, r]));
+  const rows = new Map(serviceRows(replicas).map((r) => [r.name, r]));
   const services = [...names].sort().map((name): ServiceView => {
     const row = rows.get(name);
     const running = row?.running ?? 0;

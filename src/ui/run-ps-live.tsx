@@ -4,7 +4,7 @@
  * and only renders props. This file wires them to the terminal: Ink, keys, resize, a clock.
  */
 import { render, useInput } from "ink";
-import type { Engine } from "../core/engine.js";
+import type { Driver } from "../core/driver.js";
 import { PsScreen, type PsScreenProps } from "./PsScreen.js";
 import { followStack } from "./follow-stack.js";
 import { initialPsState, psView, reducePs, type PsAction, type PsState } from "./ps-view-model.js";
@@ -12,8 +12,8 @@ import { colorEnabled, terminalWidth, type TerminalEnv } from "./terminal.js";
 
 /** Options of {@link runPsLive}. */
 export interface PsLiveOptions {
-  /** The engine calls the live view makes: observe, follow events, sample stats. */
-  readonly engine: Pick<Engine, "observe" | "events" | "stats">;
+  /** The driver calls the live view makes: read replicas, follow events, sample stats. */
+  readonly driver: Pick<Driver, "replicas" | "events" | "stats">;
   readonly stack: string;
   /** Sample CPU and memory of running replicas (`--stats`). */
   readonly stats: boolean;
@@ -56,7 +56,7 @@ function PsApp({ onQuit, keys, ...screen }: PsAppProps) {
  * terminal is released. Engine failures never end the view: they are shown and retried.
  */
 export async function runPsLive(options: PsLiveOptions): Promise<void> {
-  const { engine, stack, stdout, stdin, env } = options;
+  const { driver, stack, stdout, stdin, env } = options;
   const controller = new AbortController();
   const signal = controller.signal;
   const color = colorEnabled(stdout, env);
@@ -93,7 +93,7 @@ export async function runPsLive(options: PsLiveOptions): Promise<void> {
 
   const loops = followStack(
     {
-      engine,
+      driver,
       stack,
       stats: options.stats,
       signal,

@@ -1,5 +1,5 @@
 import type Dockerode from "dockerode";
-import type { EngineInfo } from "../../core/engine.js";
+import type { EngineInfo } from "../../core/driver.js";
 import { toEngineError } from "./classify-error.js";
 
 /** Reads version and swarm role of the engine behind `docker`; both drivers ping this way. */

@@ -10,7 +10,7 @@
  * Killing a container yields `kill` then `die` (attribute exitCode), then `stop` if stopped.
  */
 import { LABELS } from "./labels.js";
-import type { EngineEvent } from "../../core/engine.js";
+import type { EngineEvent } from "../../core/driver.js";
 
 /** The fields of one `GET /events` message this driver reads. */
 export interface RawEngineEvent {

@@ -5,39 +5,24 @@ import pLimit from "p-limit";
 import { EngineError } from "../../core/errors.js";
 import { stackFilter, LABELS } from "../docker-api/labels.js";
 import type {
-  BuildRequest,
-  ContainerRequest,
   ContainerStats,
-  Engine,
   EngineEvent,
   EngineInfo,
   LogLine,
   PullProgress,
   StackSummary,
-} from "../../core/engine.js";
-import type { ObservedContainer, ObservedState } from "../../core/observed-state.js";
+} from "../../core/driver.js";
+import type { ObservedContainer } from "../../core/replica.js";
+import type { BuildRequest, ContainerEngine, ContainerRequest } from "./container-engine.js";
+import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { NetworkSpec, RestartPolicySpec, StackSpec, VolumeSpec } from "../../model/types.js";
 import { contextFiles } from "../../stackfile/build-context.js";
-import {
-  INGRESS_CHECK_INTERVAL_MS,
-  IngressHealth,
-  ingressBackends,
-  ingressCreatePlan,
-} from "./ingress-config.js";
-import { ingressRoutes } from "../../model/ingress.js";
+import { ingressCreatePlan } from "./ingress-config.js";
 import { isEngineErrorKind, toEngineError, engineMessage } from "../docker-api/classify-error.js";
 import { loadDockerOptions, resolveEngineAddress } from "../docker-api/connection.js";
 import type { DockerEnv } from "../docker-api/connection.js";
 import { containerCreatePlan } from "./container-config.js";
-import {
-  containerFiles,
-  fileSources,
-  firstTarFile,
-  isNumericUser,
-  resolveUser,
-  tarArchive,
-} from "./secret-files.js";
-import { fileObjectContent } from "../../stackfile/secret-content.js";
+import { firstTarFile } from "./secret-files.js";
 import { networkCreateBody, volumeCreateBody } from "../docker-api/network-config.js";
 import {
   summariseStacks,
@@ -57,9 +42,6 @@ import type { RawEngineEvent } from "../docker-api/events.js";
 import { STACK_VERSION } from "../docker-api/stack-version.js";
 import { toContainerStats } from "./stats.js";
 import type { RawContainerStats } from "./stats.js";
-
-/** Longest wait for a new ingress to see a healthy replica behind every port. */
-const INGRESS_READY_TIMEOUT_MS = 60_000;
 
 /** How many inspect/image calls observation runs at once. */
 const OBSERVE_CONCURRENCY = 16;
@@ -110,15 +92,14 @@ function destroyOnAbort(
 }
 
 /**
- * The Docker engine driver: manages a stack as plain containers, networks and volumes
+ * The docker driver's engine calls over dockerode: plain containers, networks and volumes
  * found by label. Every method throws `EngineError` only, classified by `toEngineError`.
  * Engine behaviour relied on (checked on dockerd 20.10, API 1.41): start of a running and
  * stop of a stopped container answer 304; stop/remove of a missing container 404; a network
  * create with a taken name 409 (with CheckDuplicate); a volume create with a taken name 201
  * returning the existing volume unchanged.
  */
-export class DockerEngine implements Engine {
-  readonly driver = "docker" as const;
+export class DockerEngine implements ContainerEngine {
   readonly address: string;
   private readonly docker: Dockerode;
   private readonly stackVersion: string;
@@ -172,14 +153,7 @@ export class DockerEngine implements Engine {
     return readEngineInfo(this.docker, this.address);
   }
 
-  async observe(
-    stack: string,
-    want?: {
-      readonly images?: readonly string[];
-      readonly externalNetworks?: readonly string[];
-      readonly externalVolumes?: readonly string[];
-    },
-  ): Promise<ObservedState> {
+  async observe(stack: string, want?: ObserveWants): Promise<DockerObservedState> {
     const filters = { label: [stackFilter(stack)] };
     const context = `observe stack ${stack}`;
     const [list, networks, volumes] = await Promise.all([
@@ -371,18 +345,14 @@ export class DockerEngine implements Engine {
   async createContainer(request: ContainerRequest): Promise<string> {
     const apiVersion = await this.engineApiVersion();
     const plan = containerCreatePlan({ ...request, stackVersion: this.stackVersion, apiVersion });
-    const context = `create container ${plan.name}`;
-    // A container without its secrets must not hold the name either.
-    return this.createWired(context, plan, (container) =>
-      this.writeSecretFiles(container, request, context),
-    );
+    return this.createWired(`create container ${plan.name}`, plan);
   }
 
   /**
    * Creates a container from `plan`, connects the networks beyond the first (API < 1.44 takes
    * one network at create; the others are connected before start so the process never runs
-   * without them), then runs `finish`. On any failure the half-made container is removed so
-   * it does not hold the name (or a port); the next round creates it again.
+   * without them). On any failure the half-made container is removed so it does not hold
+   * the name (or a port); the next round creates it again.
    */
   private async createWired(
     context: string,
@@ -394,7 +364,6 @@ export class DockerEngine implements Engine {
         readonly endpoint: object;
       }[];
     },
-    finish: (container: Dockerode.Container) => Promise<void>,
   ): Promise<string> {
     const container = await this.call(context, () =>
       this.docker.createContainer({
@@ -413,7 +382,6 @@ export class DockerEngine implements Engine {
           ),
         );
       }
-      await finish(container);
     } catch (err) {
       await this.removeContainer(container.id).catch(() => undefined);
       throw err;
@@ -421,91 +389,26 @@ export class DockerEngine implements Engine {
     return container.id;
   }
 
-  /**
-   * Writes the service's secrets and configs into the created, not yet started container
-   * through the archive API (see `secret-files.ts`). A named `user:` is resolved from the
-   * image's /etc/passwd and /etc/group, read from the same container. Errors name the
-   * secret and path, never the content.
-   */
-  private async writeSecretFiles(
-    container: Dockerode.Container,
-    request: ContainerRequest,
-    context: string,
-  ): Promise<void> {
-    const sources = fileSources(request.spec, request.service);
-    if (sources.length === 0) return;
-    const user = request.service.user;
-    let passwd: string | undefined;
-    let group: string | undefined;
-    if (!isNumericUser(user)) {
-      const read = async (path: string): Promise<string | undefined> => {
-        try {
-          const stream = await container.getArchive({ path });
-          const chunks: Buffer[] = [];
-          for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-          return firstTarFile(Buffer.concat(chunks))?.toString("utf8");
-        } catch {
-          return undefined;
-        }
-      };
-      passwd = await read("/etc/passwd");
-      group = await read("/etc/group");
-    }
-    const resolved = resolveUser(user, passwd, group);
-    if (resolved === undefined)
-      throw new EngineError(
-        "invalid",
-        `service ${request.service.name}: user "${user ?? ""}" is not in the image's /etc/passwd or /etc/group, so its secrets cannot be given to it; use a numeric uid:gid`,
-      );
-    const files = containerFiles(sources, resolved, (object, kind) => {
-      const data = fileObjectContent(object);
-      if (data === undefined)
-        throw new EngineError(
-          "invalid",
-          `service ${request.service.name}: the content of ${kind} "${object.key}" was not loaded (deploy reads it before planning)`,
-        );
-      return data;
-    });
-    await this.call(`${context}: write ${files.length} secret/config file(s)`, () =>
-      container.putArchive(tarArchive(files), { path: "/" }),
-    );
-  }
-
-  async createIngress(spec: StackSpec, name: string, configHash: string): Promise<string> {
+  async createIngressContainer(spec: StackSpec, name: string, configHash: string): Promise<string> {
     const plan = ingressCreatePlan({ spec, name, configHash, stackVersion: this.stackVersion });
-    return this.createWired(`create ingress ${name}`, plan, async (container) => {
-      await this.startContainer(container.id);
-      await this.ingressServing(container.id, ingressBackends(ingressRoutes(spec)), name);
-    });
+    return this.createWired(`create ingress ${name}`, plan);
   }
 
-  /**
-   * Resolves once HAProxy's log shows every backend with a server up, and still so after the
-   * first round of health checks (a fresh replica not listening yet is marked down then),
-   * so a deploy that returns has a port that answers. Fails after INGRESS_READY_TIMEOUT_MS
-   * naming the backends still without a replica.
-   */
-  private async ingressServing(id: string, backends: readonly string[], name: string) {
-    const health = new IngressHealth(backends);
-    const abort = new AbortController();
-    const reading = (async () => {
-      for await (const line of this.logs(id, { follow: true, signal: abort.signal }))
-        health.observe(line.text);
-    })().catch(() => undefined);
-    const started = Date.now();
+  async readFile(id: string, path: string): Promise<Buffer | undefined> {
     try {
-      while (Date.now() - started < INGRESS_READY_TIMEOUT_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        const settled = Date.now() - started > 2 * INGRESS_CHECK_INTERVAL_MS;
-        if (settled && health.waiting().length === 0) return;
-      }
-    } finally {
-      abort.abort();
-      await reading;
+      const stream = await this.docker.getContainer(id).getArchive({ path });
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+      return firstTarFile(Buffer.concat(chunks));
+    } catch {
+      // A missing file (404) and an unreadable one read the same to callers: no content.
+      return undefined;
     }
-    throw new EngineError(
-      "invalid",
-      `ingress ${name}: no replica answered health checks within ${INGRESS_READY_TIMEOUT_MS / 1000} s for ${health.waiting().join(", ")}`,
+  }
+
+  async putArchive(id: string, tar: Buffer): Promise<void> {
+    await this.call(`write files into container ${id}`, () =>
+      this.docker.getContainer(id).putArchive(tar, { path: "/" }),
     );
   }
 

@@ -9,9 +9,9 @@ import type {
   ObservedContainer,
   ObservedNetwork,
   ObservedPort,
-  ObservedVolume,
-} from "../../core/observed-state.js";
-import type { StackSummary } from "../../core/engine.js";
+} from "../../core/replica.js";
+import type { ObservedVolume } from "./observed-state.js";
+import type { StackSummary } from "../../core/driver.js";
 
 /** The fields of `GET /containers/json` this driver reads. */
 export interface ContainerListItem {

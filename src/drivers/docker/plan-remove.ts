@@ -1,10 +1,8 @@
-import {
-  OPERATION_KIND_RANK,
-  compareStrings,
-  sortOperations,
-} from "../../core/dependency-graph.js";
-import type { ObservedState } from "../../core/observed-state.js";
-import type { Operation, Plan } from "../../core/operation.js";
+import { compareStrings } from "../../core/dependency-graph.js";
+import type { Plan } from "../../core/operation.js";
+import { PlanBuilder } from "../../core/plan-builder.js";
+import type { DockerObservedState } from "./observed-state.js";
+import { DOCKER_OPERATIONS, removeContainerDraft, type DockerOperation } from "./operations.js";
 
 /** What `stack rm` removes besides containers and networks. */
 export interface PlanRemoveOptions {
@@ -19,8 +17,12 @@ export interface PlanRemoveOptions {
  * independent of the order of the observation. External networks and volumes are never in
  * the observation (it is by stack label), so they are never removed.
  */
-export function planRemove(observed: ObservedState, options: PlanRemoveOptions): Plan {
-  const ops: Operation[] = [];
+export function planRemove(
+  observed: DockerObservedState,
+  options: PlanRemoveOptions,
+): Plan<DockerOperation> {
+  const b = new PlanBuilder(DOCKER_OPERATIONS);
+  const containerOps: string[] = [];
   const containers = [...observed.containers].sort(
     (a, b) =>
       compareStrings(a.service, b.service) ||
@@ -30,18 +32,8 @@ export function planRemove(observed: ObservedState, options: PlanRemoveOptions):
       compareStrings(a.id, b.id),
   );
   for (const c of containers) {
-    ops.push({
-      id: `container:${c.name}:remove`,
-      kind: "remove-container",
-      name: c.name,
-      containerId: c.id,
-      service: c.service,
-      ...(Number.isInteger(c.slot) && { slot: c.slot }),
-      cause: "removed by rm",
-      after: [],
-    });
+    containerOps.push(b.add(removeContainerDraft(c, "removed by rm")));
   }
-  const containerOps = ops.map((op) => op.id).sort(compareStrings);
 
   const networks = [...observed.networks].sort(
     (a, b) => compareStrings(a.name, b.name) || compareStrings(a.id, b.id),
@@ -51,7 +43,7 @@ export function planRemove(observed: ObservedState, options: PlanRemoveOptions):
     // Docker tolerates two networks with one name; the id keeps operation ids unique then.
     const id = seen.has(n.name) ? `network:${n.name}:${n.id}:remove` : `network:${n.name}:remove`;
     seen.add(n.name);
-    ops.push({
+    b.add({
       id,
       kind: "remove-network",
       name: n.name,
@@ -64,7 +56,7 @@ export function planRemove(observed: ObservedState, options: PlanRemoveOptions):
   if (options.volumes) {
     const names = [...new Set(observed.volumes.map((v) => v.name))].sort(compareStrings);
     for (const name of names) {
-      ops.push({
+      b.add({
         id: `volume:${name}:remove`,
         kind: "remove-volume",
         name,
@@ -74,12 +66,5 @@ export function planRemove(observed: ObservedState, options: PlanRemoveOptions):
     }
   }
 
-  const seq = new Map(ops.map((op, i) => [op.id, i]));
-  const operations = sortOperations(
-    ops,
-    (a, b) =>
-      OPERATION_KIND_RANK[a.kind] - OPERATION_KIND_RANK[b.kind] ||
-      (seq.get(a.id) ?? 0) - (seq.get(b.id) ?? 0),
-  );
-  return { stack: observed.stack, operations, warnings: [] };
+  return b.build(observed.stack);
 }

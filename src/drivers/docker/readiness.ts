@@ -1,7 +1,8 @@
-import type { Engine } from "../../core/engine.js";
-import { EngineError } from "../../core/errors.js";
+import type { ContainerEngine } from "./container-engine.js";
+import { StepFailure } from "../../core/errors.js";
 import { containerName } from "../../model/naming.js";
-import type { ObservedContainer, ObservedState } from "../../core/observed-state.js";
+import type { ObservedContainer } from "../../core/replica.js";
+import type { DockerObservedState } from "./observed-state.js";
 import type { ProgressSink } from "../../progress/events.js";
 import { serviceConfigHash } from "../../model/config-hash.js";
 import type { DependencyCondition, ServiceSpec, StackSpec } from "../../model/types.js";
@@ -22,41 +23,11 @@ export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 export const DEFAULT_POLL_INTERVAL_MS = 500;
 
 /**
- * A step of the apply phase failed for a reason the user must see: a replica crashed, stayed
- * unhealthy, or a wait ran out (`kind` "timeout"). Carries the replica's last log lines and
- * whether the failure blocks the operations that depend on it (a rolling update with
- * failure_action continue does not).
- */
-export class StepFailure extends EngineError {
-  readonly logs?: readonly string[];
-  readonly blocking: boolean;
-
-  constructor(
-    message: string,
-    options: {
-      readonly kind?: "failed" | "timeout";
-      readonly logs?: readonly string[];
-      readonly blocking?: boolean;
-      readonly cause?: unknown;
-    } = {},
-  ) {
-    super(
-      options.kind ?? "failed",
-      message,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
-    this.name = "StepFailure";
-    if (options.logs !== undefined && options.logs.length > 0) this.logs = options.logs;
-    this.blocking = options.blocking ?? true;
-  }
-}
-
-/**
  * The last `lines` log lines of a container, oldest first; never throws (an empty list when
  * the container is gone or the engine refuses), because logs only decorate a failure.
  */
 export async function tailLogs(
-  engine: Engine,
+  engine: ContainerEngine,
   id: string,
   lines = FAILURE_LOG_LINES,
 ): Promise<string[]> {
@@ -84,7 +55,7 @@ export interface ReplicaSlot {
  * config hash, then the newest.
  */
 export function currentReplicas(
-  observed: ObservedState,
+  observed: DockerObservedState,
   spec: StackSpec,
   service: ServiceSpec,
 ): ReplicaSlot[] {
@@ -147,8 +118,8 @@ export type ReplicaVerdict =
  * - service_started: the replica exited non-zero (or is dead) and no restart is coming. A
  *   replica that exited 0 did start (a one-shot job listed in a plain `depends_on:` list),
  *   as in compose.
- * - service_healthy: as above, also when it exited 0; or it is unhealthy (docker driver:
- *   the engine does not replace unhealthy containers; swarm does, so there it is pending);
+ * - service_healthy: as above, also when it exited 0; or it is unhealthy (the engine does
+ *   not replace unhealthy containers);
  *   or it runs without any healthcheck, which can never become healthy.
  * - service_completed_successfully: it exited with a non-zero code.
  */
@@ -156,7 +127,6 @@ export function judgeReplica(
   replica: ReplicaSlot,
   condition: DependencyCondition,
   service: ServiceSpec,
-  driver: Engine["driver"],
 ): ReplicaVerdict {
   const c = replica.container;
   if (c === undefined)
@@ -181,8 +151,7 @@ export function judgeReplica(
   if (c.health === undefined)
     return { status: "failed", detail: `${c.name} has no healthcheck, so it can never be healthy` };
   if (c.health === "healthy") return { status: "met" };
-  if (c.health === "unhealthy" && driver === "docker")
-    return { status: "failed", detail: described };
+  if (c.health === "unhealthy") return { status: "failed", detail: described };
   return { status: "pending", detail: described };
 }
 
@@ -200,7 +169,7 @@ export function conditionPhrase(condition: DependencyCondition): string {
 
 /** What a readiness wait needs. */
 export interface ReadinessContext {
-  readonly engine: Engine;
+  readonly engine: ContainerEngine;
   readonly spec: StackSpec;
   readonly sink: ProgressSink;
   readonly signal?: AbortSignal;
@@ -238,7 +207,7 @@ export async function waitReady(
     });
     let pending: { replica: ReplicaSlot; detail: string } | undefined;
     for (const replica of currentReplicas(observed, ctx.spec, service)) {
-      const verdict = judgeReplica(replica, condition, service, ctx.engine.driver);
+      const verdict = judgeReplica(replica, condition, service);
       if (verdict.status === "failed") {
         const logs =
           replica.container === undefined ? [] : await tailLogs(ctx.engine, replica.container.id);

@@ -7,81 +7,20 @@ import {
   ingressRoutes,
 } from "../../model/ingress.js";
 import type { RestartPolicySpec, ServiceSpec, StackSpec } from "../../model/types.js";
+import { compareStrings, orderServices } from "../../core/dependency-graph.js";
+import type { PlanOptions } from "../../core/driver.js";
+import type { Plan } from "../../core/operation.js";
+import { PlanBuilder } from "../../core/plan-builder.js";
+import type { ObservedContainer } from "../../core/replica.js";
+import type { DockerObservedState } from "./observed-state.js";
 import {
-  OPERATION_KIND_RANK,
-  compareStrings,
-  orderServices,
-  sortOperations,
-} from "../../core/dependency-graph.js";
-import type { ObservedContainer, ObservedState } from "../../core/observed-state.js";
-import type { Cause, Operation, Plan } from "../../core/operation.js";
+  DOCKER_OPERATIONS,
+  removeContainerDraft,
+  type Cause,
+  type DockerOperation,
+} from "./operations.js";
 
-/** What a deploy asks of the planner besides the spec and the observation. */
-export interface ReconcileOptions {
-  /** Remove services/containers that are no longer in the file (else only warn). */
-  readonly prune: boolean;
-  /** Recreate every replica even when its hash matches (`--force-recreate`). */
-  readonly forceRecreate?: boolean;
-  /** Restrict to these services (and nothing else is touched), e.g. `stack scale`. */
-  readonly services?: readonly string[];
-  /** Build every image of a service with `build:` even when it is current (`--build`). */
-  readonly build?: boolean;
-}
-
-/** An operation being built: edges are collected in a set and sorted once at the end. */
-interface Draft {
-  readonly op: Operation;
-  readonly after: Set<string>;
-  /** Insertion order; the planner inserts in sorted order, so this is deterministic. */
-  readonly seq: number;
-}
-
-/** Collects operations by id and emits them topologically sorted with sorted `after` lists. */
-class PlanBuilder {
-  private readonly drafts = new Map<string, Draft>();
-
-  add(op: Operation): string {
-    if (this.drafts.has(op.id)) throw new Error(`planner bug: duplicate operation id "${op.id}"`);
-    this.drafts.set(op.id, { op, after: new Set(op.after), seq: this.drafts.size });
-    return op.id;
-  }
-
-  has(id: string): boolean {
-    return this.drafts.has(id);
-  }
-
-  dependOn(ids: readonly string[], deps: readonly string[]): void {
-    for (const id of ids) {
-      const draft = this.drafts.get(id);
-      if (!draft) throw new Error(`planner bug: unknown operation id "${id}"`);
-      for (const dep of deps) if (dep !== id) draft.after.add(dep);
-    }
-  }
-
-  ops(predicate: (op: Operation) => boolean): Operation[] {
-    return [...this.drafts.values()].filter((d) => predicate(d.op)).map((d) => d.op);
-  }
-
-  ids(predicate: (op: Operation) => boolean): string[] {
-    return this.ops(predicate).map((op) => op.id);
-  }
-
-  build(): Operation[] {
-    const seq = new Map<string, number>();
-    const ops = [...this.drafts.values()].map((d) => {
-      seq.set(d.op.id, d.seq);
-      return { ...d.op, after: [...d.after].sort(compareStrings) };
-    });
-    // Ties: kind rank, then insertion order, which follows services in dependency order and
-    // slots ascending (descending for scale-down removals: highest slots go first).
-    return sortOperations(
-      ops,
-      (a, b) =>
-        OPERATION_KIND_RANK[a.kind] - OPERATION_KIND_RANK[b.kind] ||
-        (seq.get(a.id) ?? 0) - (seq.get(b.id) ?? 0),
-    );
-  }
-}
+type Builder = PlanBuilder<DockerOperation>;
 
 /** Ids of one service's container operations, by what they need before they can run. */
 interface ServiceOps {
@@ -145,26 +84,13 @@ function shouldRun(c: ObservedContainer, policy: RestartPolicySpec): boolean {
   return false;
 }
 
-function removeOp(c: ObservedContainer, cause: Cause, after: readonly string[] = []): Operation {
-  return {
-    id: `container:${c.name}:remove`,
-    kind: "remove-container",
-    name: c.name,
-    containerId: c.id,
-    service: c.service,
-    ...(Number.isInteger(c.slot) && { slot: c.slot }),
-    cause,
-    after,
-  };
-}
-
 /** Plans the replicas of one service; returns the ids that need gates, networks and images. */
 function planServiceContainers(
   stack: string,
   service: ServiceSpec,
   containers: readonly ObservedContainer[],
   forceRecreate: boolean,
-  b: PlanBuilder,
+  b: Builder,
 ): ServiceOps {
   const hash = serviceConfigHash(service);
   const replicas = Math.max(0, Math.floor(service.deploy.replicas));
@@ -182,7 +108,7 @@ function planServiceContainers(
     .filter((s) => !(Number.isInteger(s) && s >= 1 && s <= replicas))
     .sort((x, y) => -compareSlots(x, y));
   for (const slot of surplus) {
-    for (const c of slots.get(slot) ?? []) b.add(removeOp(c, "scale down"));
+    for (const c of slots.get(slot) ?? []) b.add(removeContainerDraft(c, "scale down"));
   }
 
   const replaced: string[] = [];
@@ -211,7 +137,7 @@ function planServiceContainers(
     // temporary name anywhere in the group means an update left it behind.
     const interrupted = group.some((c) => c.name !== slotName);
     let prior = extra.map((c) =>
-      b.add(removeOp(c, interrupted ? "interrupted update" : "duplicate slot")),
+      b.add(removeContainerDraft(c, interrupted ? "interrupted update" : "duplicate slot")),
     );
 
     const stale = forceRecreate || kept.configHash !== hash;
@@ -223,7 +149,7 @@ function planServiceContainers(
     if (!stale && kept.state === "dead" && wantsRun) {
       // Docker refuses to start a dead container ("marked for removal"), so a dead replica
       // that should run is removed and created again instead of started.
-      const removed = b.add(removeOp(kept, "not running", prior));
+      const removed = b.add(removeContainerDraft(kept, "not running", prior));
       const id = b.add({
         id: `container:${key}:create`,
         kind: "create-container",
@@ -313,6 +239,38 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+/** What the planning steps share: inputs, the builder, and what earlier steps decided. */
+interface Planning {
+  readonly spec: StackSpec;
+  readonly observed: DockerObservedState;
+  readonly options: PlanOptions;
+  readonly b: Builder;
+  readonly warnings: string[];
+  readonly blockers: string[];
+  /** Services in dependency order, and the planned ones among them. */
+  readonly order: readonly string[];
+  readonly scope: readonly string[];
+  /** Every observed container, sorted; replicas by service. */
+  readonly everyContainer: readonly ObservedContainer[];
+  readonly byService: ReadonlyMap<string, ObservedContainer[]>;
+  /** Container ops of each planned service. */
+  readonly serviceOps: Map<string, ServiceOps>;
+  /** Create ops of networks and volumes, by stack-file key. */
+  readonly networkOp: Map<string, string>;
+  readonly volumeOp: Map<string, string>;
+}
+
+/** The ingress decision: whether a new proxy is created, and what it replaces. */
+interface IngressPlan {
+  readonly routes: ReturnType<typeof ingressRoutes>;
+  readonly hash: string;
+  readonly name: string;
+  readonly observed: readonly ObservedContainer[];
+  readonly removals: readonly string[];
+  /** True when a new ingress container is created by this plan. */
+  readonly created: boolean;
+}
+
 /**
  * Computes the operations that take the engine from `observed` to `spec`: a pure function
  * (no I/O, clock or randomness) whose result depends only on the sets in its inputs, never on
@@ -350,16 +308,42 @@ function plural(n: number, word: string): string {
  */
 export function reconcile(
   spec: StackSpec,
-  observed: ObservedState,
-  options: ReconcileOptions,
-): Plan {
-  const stack = spec.name;
-  const b = new PlanBuilder();
-  const warnings: string[] = [];
-  const blockers: string[] = [];
+  observed: DockerObservedState,
+  options: PlanOptions,
+): Plan<DockerOperation> {
+  const p = startPlanning(spec, observed, options);
+  for (const name of p.scope) {
+    const service = spec.services[name] as ServiceSpec;
+    p.serviceOps.set(
+      name,
+      planServiceContainers(
+        spec.name,
+        service,
+        p.byService.get(name) ?? [],
+        options.forceRecreate === true,
+        p.b,
+      ),
+    );
+  }
+  planOrphans(p);
+  const ingress = planIngressRemovals(p);
+  planNetworks(p, ingress);
+  planVolumes(p);
+  const built = planBuilds(p);
+  planPulls(p, ingress, built);
+  linkInfrastructure(p);
+  if (ingress.created) planIngressCreate(p, ingress);
+  planDependencyGates(p);
+  return p.b.build(spec.name, p.warnings, p.blockers);
+}
 
+function startPlanning(
+  spec: StackSpec,
+  observed: DockerObservedState,
+  options: PlanOptions,
+): Planning {
+  const blockers: string[] = [];
   const order = orderServices(spec.services);
-  const position = new Map(order.map((name, i) => [name, i]));
   let scope = order;
   if (options.services !== undefined) {
     const wanted = new Set(options.services);
@@ -369,79 +353,82 @@ export function reconcile(
     }
     scope = order.filter((name) => wanted.has(name));
   }
-
   const everyContainer = [...observed.containers].sort(compareContainers);
-  const containers = everyContainer.filter((c) => c.role !== "ingress");
-  const ingressContainers = everyContainer.filter((c) => c.role === "ingress");
   const byService = new Map<string, ObservedContainer[]>();
-  for (const c of containers) {
+  for (const c of everyContainer) {
+    if (c.role === "ingress") continue;
     const list = byService.get(c.service);
     if (list) list.push(c);
     else byService.set(c.service, [c]);
   }
+  return {
+    spec,
+    observed,
+    options,
+    b: new PlanBuilder(DOCKER_OPERATIONS),
+    warnings: [],
+    blockers,
+    order,
+    scope,
+    everyContainer,
+    byService,
+    serviceOps: new Map(),
+    networkOp: new Map(),
+    volumeOp: new Map(),
+  };
+}
 
-  // 1. Replicas of each planned service.
-  const serviceOps = new Map<string, ServiceOps>();
-  for (const name of scope) {
-    const service = spec.services[name] as ServiceSpec;
-    serviceOps.set(
-      name,
-      planServiceContainers(
-        stack,
-        service,
-        byService.get(name) ?? [],
-        options.forceRecreate === true,
-        b,
-      ),
+/** Containers of services that left the file. A services filter never touches them. */
+function planOrphans(p: Planning): void {
+  if (p.options.services !== undefined) return;
+  const orphanServices = [...p.byService.keys()]
+    .filter((s) => p.spec.services[s] === undefined)
+    .sort(compareStrings);
+  for (const name of orphanServices) {
+    const list = [...(p.byService.get(name) ?? [])].sort(
+      (x, y) => -compareSlots(x.slot, y.slot) || compareStrings(x.name, y.name),
     );
-  }
-
-  // 2. Containers of services that left the file. A services filter never touches them.
-  if (options.services === undefined) {
-    const orphanServices = [...byService.keys()]
-      .filter((s) => spec.services[s] === undefined)
-      .sort(compareStrings);
-    for (const name of orphanServices) {
-      const list = [...(byService.get(name) ?? [])].sort(
-        (x, y) => -compareSlots(x.slot, y.slot) || compareStrings(x.name, y.name),
+    if (p.options.prune) {
+      for (const c of list) p.b.add(removeContainerDraft(c, "orphaned"));
+    } else {
+      p.warnings.push(
+        `service "${name}" is no longer in the stack file (${plural(list.length, "container")}); run deploy with --prune to remove it`,
       );
-      if (options.prune) {
-        for (const c of list) b.add(removeOp(c, "orphaned"));
-      } else {
-        warnings.push(
-          `service "${name}" is no longer in the stack file (${plural(list.length, "container")}); run deploy with --prune to remove it`,
-        );
-      }
     }
   }
+}
 
-  // 3. The ingress proxy: one container serving every published port of a service with
-  // several replicas (or start-first updates). Kept while it runs with the current hash; else
-  // removed (freeing its host ports first) and created again once the replicas it serves
-  // are planned, so a port a replica gives up is free when the ingress binds it.
-  const routes = ingressRoutes(spec);
-  const ingressHash = routes.length > 0 ? ingressConfigHash(spec) : "";
-  const ingressName = scopedName(stack, "ingress");
-  const keptIngress = ingressContainers.find(
+/**
+ * The ingress proxy: one container serving every published port of a service with several
+ * replicas (or start-first updates). Kept while it runs with the current hash; else removed
+ * (freeing its host ports first) and created again once the replicas it serves are planned,
+ * so a port a replica gives up is free when the ingress binds it.
+ */
+function planIngressRemovals(p: Planning): IngressPlan {
+  const routes = ingressRoutes(p.spec);
+  const hash = routes.length > 0 ? ingressConfigHash(p.spec) : "";
+  const name = scopedName(p.spec.name, "ingress");
+  const observed = p.everyContainer.filter((c) => c.role === "ingress");
+  const kept = observed.find(
     (c) =>
       routes.length > 0 &&
-      c.configHash === ingressHash &&
-      c.name === ingressName &&
+      c.configHash === hash &&
+      c.name === name &&
       (c.state === "running" || c.state === "restarting"),
   );
-  const ingressRemovals: string[] = [];
-  for (const c of ingressContainers) {
-    if (c === keptIngress) continue;
+  const removals: string[] = [];
+  for (const c of observed) {
+    if (c === kept) continue;
     const cause: Cause =
       routes.length === 0
         ? "orphaned"
-        : keptIngress !== undefined
+        : kept !== undefined
           ? "duplicate slot"
-          : c.configHash !== ingressHash
+          : c.configHash !== hash
             ? "config hash diverged"
             : "not running";
-    ingressRemovals.push(
-      b.add({
+    removals.push(
+      p.b.add({
         id: `container:${c.name}:remove`,
         kind: "remove-container",
         name: c.name,
@@ -451,39 +438,47 @@ export function reconcile(
       }),
     );
   }
-  for (const ops of serviceOps.values()) b.dependOn(ops.activating, ingressRemovals);
+  for (const ops of p.serviceOps.values()) p.b.dependOn(ops.activating, removals);
+  return {
+    routes,
+    hash,
+    name,
+    observed,
+    removals,
+    created: routes.length > 0 && kept === undefined,
+  };
+}
 
-  // 4. Networks and volumes of the planned services (and of the ingress).
+/** Networks of the planned services (and of the ingress): created when missing or changed. */
+function planNetworks(p: Planning, ingress: IngressPlan): void {
+  const { spec, b } = p;
   const removals = b.ops((op) => op.kind === "remove-container");
   const removeOps = removals.map((op) => op.id);
   const removedIds = new Set(
     removals.map((op) => (op.kind === "remove-container" ? op.containerId : "")),
   );
-  const survivors = everyContainer.filter((c) => !removedIds.has(c.id));
-
-  const networkOp = new Map<string, string>();
-  const ingressCreated = routes.length > 0 && keptIngress === undefined;
+  const survivors = p.everyContainer.filter((c) => !removedIds.has(c.id));
   const networkKeys = [
     ...new Set([
-      ...scope.flatMap((s) => Object.keys(spec.services[s]?.networks ?? {})),
-      ...(ingressCreated ? ingressNetworks(spec) : []),
+      ...p.scope.flatMap((s) => Object.keys(spec.services[s]?.networks ?? {})),
+      ...(ingress.created ? ingressNetworks(spec) : []),
     ]),
   ].sort(compareStrings);
-  const observedNetworks = [...observed.networks].sort(
+  const observedNetworks = [...p.observed.networks].sort(
     (x, y) => compareStrings(x.name, y.name) || compareStrings(x.id, y.id),
   );
   for (const key of networkKeys) {
     const network = spec.networks[key];
     if (network === undefined) {
-      const users = scope.filter((s) => key in (spec.services[s]?.networks ?? {}));
-      blockers.push(
+      const users = p.scope.filter((s) => key in (spec.services[s]?.networks ?? {}));
+      p.blockers.push(
         `network "${key}" used by ${users.map((u) => `"${u}"`).join(", ")} is not defined in the stack file`,
       );
       continue;
     }
     if (network.external) {
-      if (!observed.externalNetworks.includes(network.name)) {
-        blockers.push(
+      if (!p.observed.externalNetworks.includes(network.name)) {
+        p.blockers.push(
           `external network "${network.name}" (networks.${key}) does not exist; create it before deploying`,
         );
       }
@@ -491,7 +486,7 @@ export function reconcile(
     }
     const existing = observedNetworks.find((n) => n.name === network.name);
     if (existing === undefined) {
-      networkOp.set(
+      p.networkOp.set(
         key,
         b.add({
           id: `network:${key}:create`,
@@ -513,8 +508,8 @@ export function reconcile(
       return s === undefined || c.configHash !== serviceConfigHash(s) || key in s.networks;
     });
     if (inUse) {
-      warnings.push(
-        `network "${key}" (${network.name}) differs from the stack file but containers still use it; run "stack rm ${stack}" and deploy again to recreate it`,
+      p.warnings.push(
+        `network "${key}" (${network.name}) differs from the stack file but containers still use it; run "stack rm ${spec.name}" and deploy again to recreate it`,
       );
       continue;
     }
@@ -526,7 +521,7 @@ export function reconcile(
       cause: "config hash diverged",
       after: removeOps,
     });
-    networkOp.set(
+    p.networkOp.set(
       key,
       b.add({
         id: `network:${key}:create`,
@@ -538,11 +533,14 @@ export function reconcile(
       }),
     );
   }
+}
 
-  const volumeOp = new Map<string, string>();
+/** Named volumes of the planned services: created when missing, never removed. */
+function planVolumes(p: Planning): void {
+  const { spec } = p;
   const volumeKeys = [
     ...new Set(
-      scope.flatMap((s) =>
+      p.scope.flatMap((s) =>
         (spec.services[s]?.mounts ?? []).flatMap((m) =>
           m.type === "volume" && m.source !== undefined ? [m.source] : [],
         ),
@@ -552,21 +550,21 @@ export function reconcile(
   for (const key of volumeKeys) {
     const volume = spec.volumes[key];
     if (volume === undefined) {
-      blockers.push(`volume "${key}" is not defined in the stack file`);
+      p.blockers.push(`volume "${key}" is not defined in the stack file`);
       continue;
     }
     if (volume.external) {
-      if (!observed.externalVolumes.includes(volume.name)) {
-        blockers.push(
+      if (!p.observed.externalVolumes.includes(volume.name)) {
+        p.blockers.push(
           `external volume "${volume.name}" (volumes.${key}) does not exist; create it before deploying`,
         );
       }
       continue;
     }
-    if (observed.volumes.some((v) => v.name === volume.name)) continue;
-    volumeOp.set(
+    if (p.observed.volumes.some((v) => v.name === volume.name)) continue;
+    p.volumeOp.set(
       key,
-      b.add({
+      p.b.add({
         id: `volume:${key}:create`,
         kind: "create-volume",
         volume: key,
@@ -576,25 +574,29 @@ export function reconcile(
       }),
     );
   }
+}
 
-  // 5. Images, then the edges from container ops to their infrastructure. A service with
-  // `build:` gets its image built (never pulled) when it is missing, when its build-hash
-  // label differs from the current build settings and context, or when asked to.
-  const present = new Set(observed.presentImages);
+/**
+ * A service with `build:` gets its image built (never pulled) when it is missing, when its
+ * build-hash label differs from the current build settings and context, or when asked to.
+ * Returns the images this plan builds.
+ */
+function planBuilds(p: Planning): Set<string> {
+  const present = new Set(p.observed.presentImages);
   const built = new Set<string>();
-  for (const name of scope) {
-    const service = spec.services[name] as ServiceSpec;
+  for (const name of p.scope) {
+    const service = p.spec.services[name] as ServiceSpec;
     if (service.build === undefined || built.has(service.image)) continue;
     built.add(service.image);
     const cause: Cause | undefined = !present.has(service.image)
       ? "image missing"
-      : observed.imageBuildHashes?.[service.image] !== buildConfigHash(service.build)
+      : p.observed.imageBuildHashes?.[service.image] !== buildConfigHash(service.build)
         ? "content changed"
-        : options.build === true
+        : p.options.build === true
           ? "build requested"
           : undefined;
     if (cause === undefined) continue;
-    b.add({
+    p.b.add({
       id: `image:${service.image}:build`,
       kind: "build-image",
       service: name,
@@ -603,18 +605,24 @@ export function reconcile(
       after: [],
     });
   }
+  return built;
+}
+
+/** Images that are missing and needed by a create or replace (or a new ingress) are pulled. */
+function planPulls(p: Planning, ingress: IngressPlan, built: ReadonlySet<string>): void {
+  const present = new Set(p.observed.presentImages);
   const images = [
     ...new Set([
-      ...scope
-        .filter((s) => (serviceOps.get(s)?.needImage.length ?? 0) > 0)
-        .map((s) => spec.services[s]?.image ?? ""),
-      ...(ingressCreated ? [ingressImage(spec)] : []),
+      ...p.scope
+        .filter((s) => (p.serviceOps.get(s)?.needImage.length ?? 0) > 0)
+        .map((s) => p.spec.services[s]?.image ?? ""),
+      ...(ingress.created ? [ingressImage(p.spec)] : []),
     ]),
   ]
     .filter((image) => image !== "" && !present.has(image) && !built.has(image))
     .sort(compareStrings);
   for (const image of images) {
-    b.add({
+    p.b.add({
       id: `image:${image}:pull`,
       kind: "pull-image",
       image,
@@ -622,56 +630,68 @@ export function reconcile(
       after: [],
     });
   }
-  for (const name of scope) {
-    const service = spec.services[name] as ServiceSpec;
-    const ops = serviceOps.get(name) as ServiceOps;
+}
+
+/** Container ops wait for their service's networks, volumes and image. */
+function linkInfrastructure(p: Planning): void {
+  for (const name of p.scope) {
+    const service = p.spec.services[name] as ServiceSpec;
+    const ops = p.serviceOps.get(name) as ServiceOps;
     const infra = [
-      ...Object.keys(service.networks).flatMap((k) => networkOp.get(k) ?? []),
+      ...Object.keys(service.networks).flatMap((k) => p.networkOp.get(k) ?? []),
       ...service.mounts.flatMap((m) =>
-        m.type === "volume" && m.source !== undefined ? (volumeOp.get(m.source) ?? []) : [],
+        m.type === "volume" && m.source !== undefined ? (p.volumeOp.get(m.source) ?? []) : [],
       ),
     ];
-    b.dependOn(ops.activating, infra);
+    p.b.dependOn(ops.activating, infra);
     const pull = `image:${service.image}:pull`;
-    if (b.has(pull)) b.dependOn(ops.needImage, [pull]);
+    if (p.b.has(pull)) p.b.dependOn(ops.needImage, [pull]);
     const build = `image:${service.image}:build`;
-    if (b.has(build)) b.dependOn(ops.needImage, [build]);
+    if (p.b.has(build)) p.b.dependOn(ops.needImage, [build]);
   }
+}
 
-  if (ingressCreated) {
-    const served = new Set(routes.map((r) => r.service));
-    const pull = `image:${ingressImage(spec)}:pull`;
-    b.add({
-      id: "ingress:create",
-      kind: "create-ingress",
-      name: ingressName,
-      image: ingressImage(spec),
-      cause:
-        ingressContainers.length === 0
-          ? "not found"
-          : ingressContainers.some((c) => c.configHash !== ingressHash)
-            ? "config hash diverged"
-            : "not running",
-      after: [
-        ...ingressRemovals,
-        ...ingressNetworks(spec).flatMap((k) => networkOp.get(k) ?? []),
-        ...(b.has(pull) ? [pull] : []),
-        ...b.ids(
-          (op) =>
-            op.service !== undefined &&
-            served.has(op.service) &&
-            op.kind !== "wait-ready" &&
-            op.kind !== "delay",
-        ),
-      ],
-    });
-  }
+/** A new ingress container, after the replicas it serves and its networks and image. */
+function planIngressCreate(p: Planning, ingress: IngressPlan): void {
+  const { spec, b } = p;
+  const served = new Set(ingress.routes.map((r) => r.service));
+  const pull = `image:${ingressImage(spec)}:pull`;
+  b.add({
+    id: "ingress:create",
+    kind: "create-ingress",
+    name: ingress.name,
+    image: ingressImage(spec),
+    cause:
+      ingress.observed.length === 0
+        ? "not found"
+        : ingress.observed.some((c) => c.configHash !== ingress.hash)
+          ? "config hash diverged"
+          : "not running",
+    after: [
+      ...ingress.removals,
+      ...ingressNetworks(spec).flatMap((k) => p.networkOp.get(k) ?? []),
+      ...(b.has(pull) ? [pull] : []),
+      ...b.ids(
+        (op) =>
+          op.service !== undefined &&
+          served.has(op.service) &&
+          op.kind !== "wait-ready" &&
+          op.kind !== "delay",
+      ),
+    ],
+  });
+}
 
-  // 6. depends_on gates, only for services that start something. Edges against the
-  // dependency order (a cycle that slipped past the spec checks) are ignored.
-  for (const name of scope) {
+/**
+ * depends_on gates, only for services that start something. Edges against the dependency
+ * order (a cycle that slipped past the spec checks) are ignored.
+ */
+function planDependencyGates(p: Planning): void {
+  const { spec, b } = p;
+  const position = new Map(p.order.map((name, i) => [name, i]));
+  for (const name of p.scope) {
     const service = spec.services[name] as ServiceSpec;
-    const ops = serviceOps.get(name) as ServiceOps;
+    const ops = p.serviceOps.get(name) as ServiceOps;
     if (ops.activating.length === 0) continue;
     const mine = position.get(name) ?? 0;
     for (const dep of Object.keys(service.dependsOn).sort(compareStrings)) {
@@ -692,11 +712,4 @@ export function reconcile(
       b.dependOn(ops.activating, [waitId]);
     }
   }
-
-  return {
-    stack,
-    operations: b.build(),
-    warnings,
-    ...(blockers.length > 0 && { blockers }),
-  };
 }

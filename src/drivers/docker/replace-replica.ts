@@ -1,33 +1,28 @@
-import type { Engine } from "../../core/engine.js";
-import { EngineError } from "../../core/errors.js";
+import type { ContainerEngine } from "./container-engine.js";
+import { EngineError, InterruptedError, StepFailure } from "../../core/errors.js";
 import { replacementName } from "../../model/naming.js";
-import type { Operation, Plan } from "../../core/operation.js";
-import type { ObservedContainer } from "../../core/observed-state.js";
+import type { Plan } from "../../core/operation.js";
+import { createReplica } from "./create-replica.js";
+import type { DockerOperation } from "./operations.js";
+import type { ObservedContainer } from "../../core/replica.js";
 import type { ProgressSink } from "../../progress/events.js";
 import { serviceConfigHash } from "../../model/config-hash.js";
 import type { ServiceSpec, StackSpec } from "../../model/types.js";
 import {
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_READY_TIMEOUT_MS,
-  StepFailure,
   describeContainer,
   formatMs,
   tailLogs,
 } from "./readiness.js";
-import {
-  InterruptedError,
-  engineCall,
-  sleep,
-  withRetry,
-  type RetryOptions,
-} from "../../core/retry-policy.js";
+import { engineCall, sleep, withRetry, type RetryOptions } from "../../core/retry-policy.js";
 
 /** The plan operation `replaceReplica` performs. */
-export type ReplaceOperation = Extract<Operation, { kind: "replace-container" }>;
+export type ReplaceOperation = Extract<DockerOperation, { kind: "replace-container" }>;
 
 /** What one replacement needs; `ExecuteContext` provides all of it. */
 export interface ReplaceContext {
-  readonly engine: Engine;
+  readonly engine: ContainerEngine;
   readonly spec: StackSpec;
   readonly sink: ProgressSink;
   readonly signal?: AbortSignal;
@@ -86,7 +81,7 @@ export class RolloutTracker {
   private readonly services = new Map<string, ServiceRollout>();
 
   /** Counts the replace operations of every service in `plan`. */
-  constructor(plan: Plan) {
+  constructor(plan: Plan<DockerOperation>) {
     for (const op of plan.operations) {
       if (op.kind !== "replace-container") continue;
       const state = this.services.get(op.service);
@@ -346,7 +341,7 @@ async function createReplacement(
     return await engineCall(
       `creating ${newName}`,
       () =>
-        ctx.engine.createContainer({
+        createReplica(ctx.engine, {
           spec: ctx.spec,
           service,
           slot: op.slot,
@@ -372,7 +367,7 @@ async function createReplacement(
  * restored, to append to the failure message.
  */
 async function restoreSlot(
-  engine: Engine,
+  engine: ContainerEngine,
   newId: string | undefined,
   old: ObservedContainer | undefined,
   restartOld: boolean,

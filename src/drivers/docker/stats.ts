@@ -7,7 +7,7 @@
  * `memory_stats.limit` is the container's limit, or the host's memory when it has none.
  * A stopped container answers with zeroed fields.
  */
-import type { ContainerStats } from "../../core/engine.js";
+import type { ContainerStats } from "../../core/driver.js";
 
 /** The fields of a stats response this driver reads. */
 export interface RawContainerStats {

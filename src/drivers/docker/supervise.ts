@@ -1,12 +1,15 @@
-import type { Engine } from "../../core/engine.js";
-import type { ObservedContainer, ObservedState } from "../../core/observed-state.js";
+import { converge } from "../../core/converge.js";
+import type { Deployment } from "../../core/driver.js";
+import { InterruptedError } from "../../core/errors.js";
 import type { Plan } from "../../core/operation.js";
-import { reconcile as defaultReconcile } from "./reconcile.js";
+import type { ObservedContainer } from "../../core/replica.js";
+import { sleep } from "../../core/retry-policy.js";
+import type { ContainerEngine } from "./container-engine.js";
+import type { DockerObservedState } from "./observed-state.js";
+import type { DockerOperation } from "./operations.js";
 import type { ProgressEvent, ProgressSink } from "../../progress/events.js";
-import type { RestartPolicySpec, ServiceSpec, StackSpec } from "../../model/types.js";
-import { converge, type ReconcileFn } from "../../core/converge.js";
+import type { RestartPolicySpec, ServiceSpec } from "../../model/types.js";
 import { tailLogs } from "./readiness.js";
-import { InterruptedError, sleep } from "../../core/retry-policy.js";
 
 /** Default period of the full resync, whatever the events say. */
 export const DEFAULT_RESYNC_MS = 30_000;
@@ -76,7 +79,7 @@ function wantsRestart(policy: RestartPolicySpec, c: ObservedContainer): boolean 
 
 /** What `supervise` needs. */
 export interface SuperviseContext {
-  readonly engine: Engine;
+  readonly engine: ContainerEngine;
   readonly sink: ProgressSink;
   /** Aborting ends the watch; the stack is left running. */
   readonly signal: AbortSignal;
@@ -124,7 +127,11 @@ export interface SuperviseResult {
  * `stack deploy --force-recreate` or watch. The docker driver only; never throws for engine
  * failures.
  */
-export async function supervise(spec: StackSpec, ctx: SuperviseContext): Promise<SuperviseResult> {
+export async function supervise(
+  deployment: Deployment<DockerObservedState, DockerOperation>,
+  ctx: SuperviseContext,
+): Promise<SuperviseResult> {
+  const { spec } = deployment;
   const now = ctx.now ?? Date.now;
   const resyncMs = ctx.resyncMs ?? DEFAULT_RESYNC_MS;
   const debounceMs = ctx.debounceMs ?? DEFAULT_DEBOUNCE_MS;
@@ -180,12 +187,14 @@ export async function supervise(spec: StackSpec, ctx: SuperviseContext): Promise
 
   // The planner must leave exited replicas to the tracker: its start-container would
   // restart them at once, ignoring delay and max_attempts.
-  const reconcile: ReconcileFn = (s, observed, options) =>
-    withoutRestarts(defaultReconcile(s, observed, options), observed);
+  const withTracker: Deployment<DockerObservedState, DockerOperation> = {
+    ...deployment,
+    plan: (observed, options) => withoutRestarts(deployment.plan(observed, options), observed),
+  };
 
   const pass = async (): Promise<SupervisePass> => {
     const restarted: string[] = [];
-    let observed: ObservedState;
+    let observed: DockerObservedState;
     try {
       observed = await ctx.engine.observe(spec.name);
     } catch {
@@ -225,13 +234,11 @@ export async function supervise(spec: StackSpec, ctx: SuperviseContext): Promise
       }
     }
     try {
-      const result = await converge(spec, {
-        engine: ctx.engine,
+      const result = await converge(withTracker, {
         sink: quiet,
         parallel: ctx.parallel,
         prune: ctx.prune,
         signal: ctx.signal,
-        reconcile,
       });
       return { restarted, converged: result.converged, engineDown: false };
     } catch {
@@ -242,8 +249,7 @@ export async function supervise(spec: StackSpec, ctx: SuperviseContext): Promise
   /** Sets the engine policy of `c` to `no` once, remembering what to put back. */
   const disarm = async (c: ObservedContainer, service: ServiceSpec): Promise<void> => {
     const policy = service.deploy.restartPolicy;
-    if (policy.condition === "none" || disarmed.has(c.id) || !ctx.engine.updateRestartPolicy)
-      return;
+    if (policy.condition === "none" || disarmed.has(c.id)) return;
     try {
       await ctx.engine.updateRestartPolicy(c.id, { condition: "none" });
       disarmed.set(c.id, policy);
@@ -291,14 +297,17 @@ export async function supervise(spec: StackSpec, ctx: SuperviseContext): Promise
     await events;
     // Give the engine back its own restart policy so the stack runs on unattended.
     for (const [id, policy] of disarmed) {
-      await ctx.engine.updateRestartPolicy?.(id, policy).catch(() => undefined);
+      await ctx.engine.updateRestartPolicy(id, policy).catch(() => undefined);
     }
   }
   return { passes, restarts };
 }
 
 /** Drops start-container ops for exited replicas (the tracker's job) and edges to them. */
-export function withoutRestarts(plan: Plan, observed: ObservedState): Plan {
+export function withoutRestarts(
+  plan: Plan<DockerOperation>,
+  observed: DockerObservedState,
+): Plan<DockerOperation> {
   const exited = new Set(observed.containers.filter((c) => c.state === "exited").map((c) => c.id));
   const dropped = new Set(
     plan.operations

@@ -1,6 +1,6 @@
-import type { Engine } from "../../core/engine.js";
-import type { ContainerState, HealthState } from "../../core/observed-state.js";
-import type { ProgressSink } from "../../progress/events.js";
+import type { ContainerEngine } from "./container-engine.js";
+import type { WaitOptions, WaitReplica, WaitResult } from "../../core/driver.js";
+import { InterruptedError } from "../../core/errors.js";
 import type { ServiceSpec, StackSpec } from "../../model/types.js";
 import {
   DEFAULT_POLL_INTERVAL_MS,
@@ -12,43 +12,11 @@ import {
   type ReplicaSlot,
   type ReplicaVerdict,
 } from "./readiness.js";
-import { InterruptedError, sleep, withRetry, type RetryOptions } from "../../core/retry-policy.js";
+import { sleep, withRetry } from "../../core/retry-policy.js";
 
-/** What `waitForStack` needs. */
-export interface WaitContext {
-  readonly engine: Engine;
-  readonly sink: ProgressSink;
-  /** Limit for the whole wait. */
-  readonly timeoutMs: number;
-  readonly signal?: AbortSignal;
-  /** Pause between two observations; default 500 ms. */
-  readonly pollIntervalMs?: number;
-  /** Only these services (default: every service of the spec). */
-  readonly services?: readonly string[];
-  readonly retry?: Pick<RetryOptions, "retries" | "minTimeoutMs" | "maxTimeoutMs">;
-}
-
-/** The replica a failed or timed-out wait is about. */
-export interface WaitReplica {
-  readonly service: string;
-  readonly slot: number;
-  /** Engine name; undefined when the slot has no container at all. */
-  readonly container?: string;
-  readonly state?: ContainerState;
-  readonly exitCode?: number;
-  readonly health?: HealthState;
-}
-
-/** Outcome of `deploy --wait`. */
-export interface WaitResult {
-  readonly ok: boolean;
-  readonly timedOut: boolean;
-  readonly interrupted: boolean;
-  /** Why it failed, naming the replica: "app_db.1 exited with code 1". */
-  readonly message?: string;
-  readonly replica?: WaitReplica;
-  /** The replica's last log lines. */
-  readonly logs?: readonly string[];
+/** What `waitForStack` needs: the core's wait options and the engine. */
+export interface WaitContext extends WaitOptions {
+  readonly engine: ContainerEngine;
 }
 
 /**
@@ -74,9 +42,8 @@ export function judgeForWait(
   replica: ReplicaSlot,
   service: ServiceSpec,
   oneShot: boolean,
-  driver: Engine["driver"],
 ): ReplicaVerdict {
-  if (oneShot) return judgeReplica(replica, "service_completed_successfully", service, driver);
+  if (oneShot) return judgeReplica(replica, "service_completed_successfully", service);
   const c = replica.container;
   if (c !== undefined && c.state === "exited" && c.exitCode === 0 && !restartComing(c, service))
     return { status: "met" };
@@ -84,8 +51,32 @@ export function judgeForWait(
     replica,
     c?.health === undefined ? "service_started" : "service_healthy",
     service,
-    driver,
   );
+}
+
+/**
+ * How long a replica without a healthcheck must be seen running before `--wait` counts it as
+ * ready: a process that exits right after it started (a crash on bad configuration) would
+ * otherwise pass when the observation happens to fall between its start and its exit.
+ * Measured on this process's clock, from the first observation that saw it running, so a
+ * remote engine's clock never matters.
+ */
+export const MIN_RUNNING_MS = 1000;
+
+/** `verdict`, or pending while a running replica without a healthcheck is fresh. */
+function settled(
+  verdict: ReplicaVerdict,
+  replica: ReplicaSlot,
+  runningSince: Map<string, number>,
+  nowMs: number,
+): { readonly verdict: ReplicaVerdict; readonly fresh: boolean } {
+  const c = replica.container;
+  const running = c !== undefined && c.state === "running" && c.health === undefined;
+  if (verdict.status !== "met" || !running) return { verdict, fresh: false };
+  const since = runningSince.get(c.id) ?? nowMs;
+  runningSince.set(c.id, since);
+  if (nowMs - since >= MIN_RUNNING_MS) return { verdict, fresh: false };
+  return { verdict: { status: "pending", detail: `${c.name} just started` }, fresh: true };
 }
 
 function describeReplica(service: string, replica: ReplicaSlot): WaitReplica {
@@ -115,18 +106,27 @@ export async function waitForStack(spec: StackSpec, ctx: WaitContext): Promise<W
   const deadline = Date.now() + ctx.timeoutMs;
   const poll = ctx.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   ctx.sink.emit({ type: "waiting", target: spec.name, what: "to be running and healthy" });
+  /** When this wait first saw each container running, by id. */
+  const runningSince = new Map<string, number>();
   try {
     for (;;) {
       const observed = await withRetry(() => ctx.engine.observe(spec.name), {
         ...ctx.retry,
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       });
-      let pending: { service: string; replica: ReplicaSlot; detail: string } | undefined;
+      let pending:
+        { service: string; replica: ReplicaSlot; detail: string; fresh: boolean } | undefined;
+      const seenAt = Date.now();
       for (const name of names) {
         const service = spec.services[name];
         if (service === undefined) continue;
         for (const replica of currentReplicas(observed, spec, service)) {
-          const verdict = judgeForWait(replica, service, oneShot.has(name), ctx.engine.driver);
+          const { verdict, fresh } = settled(
+            judgeForWait(replica, service, oneShot.has(name)),
+            replica,
+            runningSince,
+            seenAt,
+          );
           if (verdict.status === "failed") {
             return {
               ok: false,
@@ -140,8 +140,9 @@ export async function waitForStack(spec: StackSpec, ctx: WaitContext): Promise<W
                   : await tailLogs(ctx.engine, replica.container.id),
             };
           }
-          if (verdict.status === "pending" && pending === undefined)
-            pending = { service: name, replica, detail: verdict.detail };
+          // Name the replica that holds the wait up for a reason, not one only just started.
+          if (verdict.status === "pending" && (pending === undefined || pending.fresh))
+            pending = { service: name, replica, detail: verdict.detail, fresh };
         }
       }
       if (pending === undefined) return { ok: true, timedOut: false, interrupted: false };

@@ -3,11 +3,7 @@
  * engine. Only the fields read here are typed.
  */
 import { LABELS, SWARM_NAMESPACE_LABEL } from "../docker-api/labels.js";
-import type {
-  ContainerState,
-  ObservedContainer,
-  ObservedNetwork,
-} from "../../core/observed-state.js";
+import type { ContainerState, ObservedContainer, ObservedNetwork } from "../../core/replica.js";
 import type { ObservedNode, ObservedService, ServiceUpdateState } from "./observed-state.js";
 
 /** `GET /services` item. */

@@ -3,7 +3,7 @@
  * the swarm driver produces it (objects carrying `com.docker.stack.namespace=<stack>`), the
  * swarm planner and `--wait` read it. Arrays are in no particular order.
  */
-import type { ObservedContainer, ObservedNetwork } from "../../core/observed-state.js";
+import type { ObservedContainer, ObservedNetwork } from "../../core/replica.js";
 
 /** Swarm's rolling-update state of a service (`UpdateStatus.State`), absent before any update. */
 export type ServiceUpdateState =

@@ -2,13 +2,13 @@
  * Readiness of swarm services, judged from a `SwarmObservedState`: the `depends_on` gates
  * of a swarm plan and `deploy --wait` on a swarm.
  */
+import type { WaitResult } from "../../core/driver.js";
+import { EngineError, InterruptedError, StepFailure } from "../../core/errors.js";
+import { sleep } from "../../core/retry-policy.js";
 import type { ServiceEngine } from "./service-engine.js";
-import { EngineError } from "../../core/errors.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
 import type { ProgressSink } from "../../progress/events.js";
 import type { DependencyCondition, StackSpec } from "../../model/types.js";
-import { DEFAULT_POLL_INTERVAL_MS, StepFailure } from "../docker/readiness.js";
-import { InterruptedError, sleep } from "../../core/retry-policy.js";
 
 /** Where one service stands. */
 export type SwarmVerdict =
@@ -82,15 +82,8 @@ export interface SwarmWaitContext {
   readonly signal?: AbortSignal;
 }
 
-/** Outcome of waiting for services. */
-export interface SwarmWaitResult {
-  readonly ok: boolean;
-  readonly timedOut: boolean;
-  readonly interrupted: boolean;
-  /** Why it failed, naming the service and the task error. */
-  readonly message?: string;
-  readonly service?: string;
-}
+/** Pause between two observations while waiting. */
+const POLL_INTERVAL_MS = 500;
 
 /**
  * Polls the swarm until every service in `services` meets its condition (met), one fails
@@ -102,16 +95,16 @@ export async function waitSwarmServices(
     Record<string, { readonly condition: DependencyCondition; readonly configHash?: string }>
   >,
   ctx: SwarmWaitContext,
-): Promise<SwarmWaitResult> {
+): Promise<WaitResult> {
   const deadline = Date.now() + ctx.timeoutMs;
-  const interval = ctx.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const interval = ctx.pollIntervalMs ?? POLL_INTERVAL_MS;
   const keys = Object.keys(services).sort();
   let pending = "";
   for (;;) {
     if (ctx.signal?.aborted) return { ok: false, timedOut: false, interrupted: true };
     let observed: SwarmObservedState;
     try {
-      observed = await ctx.engine.observeSwarm(spec.name);
+      observed = await ctx.engine.observe(spec.name);
     } catch (error) {
       if (error instanceof EngineError && error.retryable && Date.now() < deadline) {
         await sleep(interval, ctx.signal).catch(() => undefined);
@@ -129,7 +122,6 @@ export async function waitSwarmServices(
           ok: false,
           timedOut: false,
           interrupted: false,
-          service: key,
           message: `service ${key}: ${verdict.why}`,
         };
       if (verdict.status === "pending") waiting.push(`${key} (${verdict.why})`);
@@ -166,7 +158,7 @@ export function waitSwarmStack(
   desired: SwarmDesiredState,
   ctx: SwarmWaitContext,
   only?: readonly string[],
-): Promise<SwarmWaitResult> {
+): Promise<WaitResult> {
   const oneShot = new Set(
     Object.values(spec.services).flatMap((s) =>
       Object.entries(s.dependsOn)

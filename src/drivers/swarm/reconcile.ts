@@ -5,22 +5,12 @@
  */
 import { networkConfigHash } from "../../model/config-hash.js";
 import type { StackSpec } from "../../model/types.js";
-import {
-  OPERATION_KIND_RANK,
-  compareStrings,
-  orderServices,
-  sortOperations,
-} from "../../core/dependency-graph.js";
-import type { Operation, Plan } from "../../core/operation.js";
+import { compareStrings, orderServices } from "../../core/dependency-graph.js";
+import type { PlanOptions } from "../../core/driver.js";
+import type { Plan } from "../../core/operation.js";
+import { PlanBuilder } from "../../core/plan-builder.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
-
-/** What a swarm deploy asks of the planner besides spec, desired state and observation. */
-export interface ReconcileSwarmOptions {
-  /** Remove services no longer in the file (else only warn). */
-  readonly prune: boolean;
-  /** Restrict to these services (`stack scale`); nothing else is touched. */
-  readonly services?: readonly string[];
-}
+import { SWARM_OPERATIONS, type SwarmOperation } from "./operations.js";
 
 /**
  * Plans a swarm deploy:
@@ -32,6 +22,7 @@ export interface ReconcileSwarmOptions {
  *   and left alone otherwise, so an unchanged redeploy changes nothing (no rolling restart);
  * - `depends_on`: a service's create/update runs after a `wait-ready` on each dependency
  *   that has an operation in the plan (its tasks running, or healthy, or completed);
+ *   `forceRecreate` and `build` do not apply (swarm rolls tasks itself; nodes cannot build);
  * - services not in the file are removed with `prune`, else named in a warning;
  * - the stack's secrets and configs no longer referenced by the desired state are removed
  *   after every service operation (old content-hashed versions).
@@ -40,9 +31,9 @@ export function reconcileSwarm(
   spec: StackSpec,
   desired: SwarmDesiredState,
   observed: SwarmObservedState,
-  options: ReconcileSwarmOptions,
-): Plan {
-  const ops: Operation[] = [];
+  options: PlanOptions,
+): Plan<SwarmOperation> {
+  const builder = new PlanBuilder(SWARM_OPERATIONS);
   const warnings: string[] = [];
   const blockers: string[] = [];
   const only = options.services === undefined ? undefined : new Set(options.services);
@@ -69,7 +60,7 @@ export function reconcileSwarm(
     const found = observed.networks.find((n) => n.name === network.name);
     if (found === undefined) {
       const id = `network:${network.name}:create`;
-      ops.push({
+      builder.add({
         id,
         kind: "create-network",
         network: key,
@@ -111,11 +102,24 @@ export function reconcileSwarm(
       const cause = have.some((h) => h.name.startsWith(`${spec.name}_${key}-`))
         ? "content changed"
         : "not found";
-      ops.push(
-        kind === "secret"
-          ? { id, kind: "create-secret", secret: key, name: object.name, cause, after: [] }
-          : { id, kind: "create-config", config: key, name: object.name, cause, after: [] },
-      );
+      if (kind === "secret")
+        builder.add({
+          id,
+          kind: "create-secret",
+          secret: key,
+          name: object.name,
+          cause,
+          after: [],
+        });
+      else
+        builder.add({
+          id,
+          kind: "create-config",
+          config: key,
+          name: object.name,
+          cause,
+          after: [],
+        });
       objectOp.set(`${kind}:${key}`, id);
     }
   };
@@ -139,9 +143,9 @@ export function reconcileSwarm(
     )) {
       const depOp = serviceOp.get(dep);
       if (depOp === undefined) continue;
-      const waitId = `service:${dep}:wait:${d.condition}`;
-      if (!ops.some((op) => op.id === waitId)) {
-        ops.push({
+      const waitId = `wait:${dep}:${d.condition}`;
+      if (!builder.has(waitId)) {
+        builder.add({
           id: waitId,
           kind: "wait-ready",
           service: dep,
@@ -154,7 +158,7 @@ export function reconcileSwarm(
     }
     if (found === undefined) {
       const id = `service:${key}:create`;
-      ops.push({
+      builder.add({
         id,
         kind: "create-service",
         service: key,
@@ -168,7 +172,7 @@ export function reconcileSwarm(
       (want.replicas !== undefined && found.replicas !== want.replicas)
     ) {
       const id = `service:${key}:update`;
-      ops.push({
+      builder.add({
         id,
         kind: "update-service",
         service: key,
@@ -189,7 +193,7 @@ export function reconcileSwarm(
       .sort((a, b) => compareStrings(a.name, b.name));
     for (const o of orphans) {
       if (options.prune)
-        ops.push({
+        builder.add({
           id: `service:${o.service}:remove`,
           kind: "remove-service",
           name: o.name,
@@ -206,21 +210,19 @@ export function reconcileSwarm(
 
   // Old versions of secrets and configs: after every service has moved off them.
   if (only === undefined) {
-    const serviceOps = ops
-      .filter(
-        (op) =>
-          op.kind === "create-service" ||
-          op.kind === "update-service" ||
-          op.kind === "remove-service",
-      )
-      .map((op) => op.id);
+    const serviceOps = builder.ids(
+      (op) =>
+        op.kind === "create-service" ||
+        op.kind === "update-service" ||
+        op.kind === "remove-service",
+    );
     const keep = (want: SwarmDesiredState["secrets"]) =>
       new Set(Object.values(want).map((o) => o.name));
     const keepSecrets = keep(desired.secrets);
     const keepConfigs = keep(desired.configs);
     for (const s of [...observed.secrets].sort((a, b) => compareStrings(a.name, b.name))) {
       if (!keepSecrets.has(s.name))
-        ops.push({
+        builder.add({
           id: `secret:${s.name}:remove`,
           kind: "remove-secret",
           name: s.name,
@@ -231,7 +233,7 @@ export function reconcileSwarm(
     }
     for (const c of [...observed.configs].sort((a, b) => compareStrings(a.name, b.name))) {
       if (!keepConfigs.has(c.name))
-        ops.push({
+        builder.add({
           id: `config:${c.name}:remove`,
           kind: "remove-config",
           name: c.name,
@@ -242,18 +244,7 @@ export function reconcileSwarm(
     }
   }
 
-  return finish(observed.stack, ops, warnings, blockers);
-}
-
-function finish(stack: string, ops: Operation[], warnings: string[], blockers: string[]): Plan {
-  const seq = new Map(ops.map((op, i) => [op.id, i]));
-  const sorted = sortOperations(
-    ops.map((op) => ({ ...op, after: [...new Set(op.after)].sort(compareStrings) })),
-    (a, b) =>
-      OPERATION_KIND_RANK[a.kind] - OPERATION_KIND_RANK[b.kind] ||
-      (seq.get(a.id) ?? 0) - (seq.get(b.id) ?? 0),
-  );
-  return { stack, operations: sorted, warnings, ...(blockers.length > 0 && { blockers }) };
+  return builder.build(observed.stack, warnings, blockers);
 }
 
 /**
@@ -261,10 +252,11 @@ function finish(stack: string, ops: Operation[], warnings: string[], blockers: s
  * configs once the services are gone (swarm refuses to remove objects still in use).
  * Volumes live on each node and are left alone.
  */
-export function planRemoveSwarm(observed: SwarmObservedState): Plan {
-  const ops: Operation[] = [];
-  for (const s of [...observed.services].sort((a, b) => compareStrings(a.name, b.name))) {
-    ops.push({
+export function planRemoveSwarm(observed: SwarmObservedState): Plan<SwarmOperation> {
+  const builder = new PlanBuilder(SWARM_OPERATIONS);
+  const services: string[] = [];
+  for (const s of [...observed.services].sort((x, y) => compareStrings(x.name, y.name))) {
+    const id = builder.add({
       id: `service:${s.service}:remove`,
       kind: "remove-service",
       name: s.name,
@@ -272,12 +264,12 @@ export function planRemoveSwarm(observed: SwarmObservedState): Plan {
       cause: "removed by rm",
       after: [],
     });
+    services.push(id);
   }
-  const services = ops.map((op) => op.id);
   for (const n of [...observed.networks].sort(
     (a, b) => compareStrings(a.name, b.name) || compareStrings(a.id, b.id),
   )) {
-    ops.push({
+    builder.add({
       id: `network:${n.name}:${n.id}:remove`,
       kind: "remove-network",
       name: n.name,
@@ -287,7 +279,7 @@ export function planRemoveSwarm(observed: SwarmObservedState): Plan {
     });
   }
   for (const s of [...observed.secrets].sort((a, b) => compareStrings(a.name, b.name))) {
-    ops.push({
+    builder.add({
       id: `secret:${s.name}:remove`,
       kind: "remove-secret",
       name: s.name,
@@ -297,7 +289,7 @@ export function planRemoveSwarm(observed: SwarmObservedState): Plan {
     });
   }
   for (const c of [...observed.configs].sort((a, b) => compareStrings(a.name, b.name))) {
-    ops.push({
+    builder.add({
       id: `config:${c.name}:remove`,
       kind: "remove-config",
       name: c.name,
@@ -306,5 +298,5 @@ export function planRemoveSwarm(observed: SwarmObservedState): Plan {
       after: services,
     });
   }
-  return finish(observed.stack, ops, [], []);
+  return builder.build(observed.stack);
 }

@@ -2,18 +2,10 @@ import Dockerode from "dockerode";
 import { readEngineInfo } from "../docker-api/engine-info.js";
 import { EngineError } from "../../core/errors.js";
 import { LABELS, SWARM_NAMESPACE_LABEL } from "../docker-api/labels.js";
-import type {
-  ContainerRequest,
-  EngineEvent,
-  EngineInfo,
-  LogLine,
-  PullProgress,
-  StackSummary,
-} from "../../core/engine.js";
-import type { ServiceEngine, SwarmDesiredState } from "./service-engine.js";
-import type { ObservedContainer, ObservedState } from "../../core/observed-state.js";
-import type { SwarmObservedState } from "./observed-state.js";
-import type { NetworkSpec, StackSpec, VolumeSpec } from "../../model/types.js";
+import type { EngineEvent, EngineInfo, LogLine, StackSummary } from "../../core/driver.js";
+import type { ServiceEngine, SwarmObserveWants } from "./service-engine.js";
+import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
+import type { NetworkSpec, StackSpec } from "../../model/types.js";
 import { toEngineError } from "../docker-api/classify-error.js";
 import {
   loadDockerOptions,
@@ -55,25 +47,17 @@ interface TaskWithLogs {
   logs(options: Record<string, unknown>): Promise<unknown>;
 }
 
-function notSupported(what: string): EngineError {
-  return new EngineError(
-    "invalid",
-    `${what} is not supported by the swarm driver (swarm schedules tasks itself)`,
-  );
-}
-
 /**
  * The swarm driver: manages a stack as Docker Swarm services, overlay networks, secrets and
  * configs carrying `com.docker.stack.namespace=<stack>` and named `<stack>_<key>` like
  * `docker stack deploy`, so `docker stack ps/services/rm` and `stack` see each other's
- * stacks. Talks to a swarm manager. Container-level methods of `Engine` throw `invalid`;
- * `observe` returns the tasks as replica rows with their node. Engine behaviour relied on
+ * stacks. Talks to a swarm manager; `observe` returns the tasks as replica rows with
+ * their node. Engine behaviour relied on
  * (dockerd 20.10, API 1.41): an update with a stale version answers 500 "update out of
  * sequence" (retried by the caller after a fresh observation); removing a secret or config
  * still used by a service answers 400 "is in use".
  */
 export class SwarmEngine implements ServiceEngine {
-  readonly driver = "swarm" as const;
   readonly address: string;
   private readonly docker: Dockerode;
   private readonly stackVersion: string;
@@ -107,14 +91,7 @@ export class SwarmEngine implements ServiceEngine {
     return readEngineInfo(this.docker, this.address);
   }
 
-  async observeSwarm(
-    stack: string,
-    want?: {
-      readonly externalNetworks?: readonly string[];
-      readonly externalSecrets?: readonly string[];
-      readonly externalConfigs?: readonly string[];
-    },
-  ): Promise<SwarmObservedState> {
+  async observe(stack: string, want?: SwarmObserveWants): Promise<SwarmObservedState> {
     const context = `observe swarm stack ${stack}`;
     const label = { label: [`${SWARM_NAMESPACE_LABEL}=${stack}`] };
     const [services, networks, secrets, configs, nodes, allNetworks, allSecrets, allConfigs] =
@@ -193,19 +170,6 @@ export class SwarmEngine implements ServiceEngine {
       externalNetworks: present(want?.externalNetworks, names(allNetworks)),
       externalSecrets: present(want?.externalSecrets, names(allSecrets)),
       externalConfigs: present(want?.externalConfigs, names(allConfigs)),
-    };
-  }
-
-  async observe(stack: string): Promise<ObservedState> {
-    const o = await this.observeSwarm(stack);
-    return {
-      stack,
-      containers: o.tasks,
-      networks: o.networks,
-      volumes: [],
-      presentImages: [],
-      externalNetworks: [],
-      externalVolumes: [],
     };
   }
 
@@ -463,60 +427,6 @@ export class SwarmEngine implements ServiceEngine {
       const e = toEngineError(err, `remove network ${idOrName}`, this.address);
       if (e.kind !== "not-found") throw e;
     }
-  }
-
-  async pullImage(image: string, _onProgress?: (p: PullProgress) => void): Promise<void> {
-    // Each node pulls the image when a task lands on it; pulling on the manager alone helps nothing.
-    throw notSupported(`pulling ${image} on the manager`);
-  }
-
-  createVolume(_stack: string, volume: VolumeSpec): Promise<void> {
-    // Swarm creates volumes on each node from the mount's VolumeOptions as tasks land.
-    return Promise.reject(notSupported(`creating volume ${volume.name} ahead of tasks`));
-  }
-
-  async removeVolume(name: string): Promise<void> {
-    throw notSupported(`removing volume ${name} (volumes live on each node)`);
-  }
-
-  createContainer(request: ContainerRequest): Promise<string> {
-    return Promise.reject(notSupported(`creating container ${request.name}`));
-  }
-
-  startContainer(id: string): Promise<void> {
-    return Promise.reject(notSupported(`starting container ${id}`));
-  }
-
-  stopContainer(id: string): Promise<void> {
-    return Promise.reject(notSupported(`stopping container ${id}`));
-  }
-
-  removeContainer(id: string): Promise<void> {
-    return Promise.reject(notSupported(`removing container ${id}`));
-  }
-
-  renameContainer(id: string): Promise<void> {
-    return Promise.reject(notSupported(`renaming container ${id}`));
-  }
-
-  /** The task `id` as a replica row, or undefined when it no longer exists. */
-  async inspectContainer(id: string): Promise<ObservedContainer | undefined> {
-    let task: SwarmTaskItem;
-    try {
-      task = (await this.docker.getTask(id).inspect()) as SwarmTaskItem;
-    } catch (err) {
-      const e = toEngineError(err, `inspect task ${id}`, this.address);
-      if (e.kind === "not-found") return undefined;
-      throw e;
-    }
-    const service = (await this.call(`inspect task ${id}`, () =>
-      this.docker.getService(task.ServiceID).inspect(),
-    )) as SwarmServiceItem;
-    const stack = service.Spec?.Labels?.[SWARM_NAMESPACE_LABEL] ?? "";
-    const nodes = (await this.call(`inspect task ${id}`, () =>
-      this.docker.listNodes(),
-    )) as SwarmNodeItem[];
-    return toTaskRows([toObservedService(stack, service)], [task], nodes.map(toObservedNode))[0];
   }
 
   /** Logs of task `id` (the manager collects them from whichever node runs it). */

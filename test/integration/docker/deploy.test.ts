@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DockerDriver } from "../../../src/drivers/docker/docker-driver.js";
 import { deployStack, type DeployOptions } from "../../../src/api/deploy.js";
 import { removeStack } from "../../../src/api/remove.js";
 import type { DockerEngine } from "../../../src/drivers/docker/docker-engine.js";
@@ -46,7 +47,7 @@ function deploy(stack: string, files: string[], extra: Partial<DeployOptions> = 
     cwd: process.cwd(),
     env: ENV,
     stackName: stack,
-    engine: () => engine!,
+    driver: () => new DockerDriver(engine!),
     sink,
     parallel: 4,
     ...extra,
@@ -122,7 +123,7 @@ describe.skipIf(engine === undefined)("deploy on a real engine", () => {
     // Default update_config has parallelism 1: each replacement finishes before the next starts.
     const order = events.flatMap((e) =>
       (e.type === "op-start" || e.type === "op-done") && e.op.kind === "replace-container"
-        ? [`${e.type}:${e.op.slot}`]
+        ? [`${e.type}:${(e.op as { slot?: number }).slot}`]
         : [],
     );
     expect(order).toEqual([1, 2, 3, 4, 5].flatMap((n) => [`op-start:${n}`, `op-done:${n}`]));
@@ -146,7 +147,7 @@ describe.skipIf(engine === undefined)("deploy on a real engine", () => {
 
   it("rm removes containers and networks and keeps the named volume", async () => {
     const result = await removeStack({
-      engine: engine!,
+      driver: new DockerDriver(engine!),
       stack: gsl,
       volumes: false,
       sink: new CollectingSink(),

@@ -6,7 +6,7 @@ import { DockerEngine } from "../../../src/drivers/docker/docker-engine.js";
 import { EngineError } from "../../../src/core/errors.js";
 import { containerName } from "../../../src/model/naming.js";
 import { serviceConfigHash, networkConfigHash } from "../../../src/model/config-hash.js";
-import type { EngineEvent } from "../../../src/core/engine.js";
+import type { EngineEvent } from "../../../src/core/driver.js";
 import { decodeLogStream } from "../../../src/drivers/docker-api/logs.js";
 import {
   buildNetwork,

@@ -8,6 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { converge } from "../../../src/core/converge.js";
+import { dockerDeployment } from "../../../src/drivers/docker/docker-driver.js";
 import { supervise } from "../../../src/drivers/docker/supervise.js";
 import { DockerEngine } from "../../../src/drivers/docker/docker-engine.js";
 import { stackFilter } from "../../../src/drivers/docker-api/labels.js";
@@ -104,9 +105,9 @@ describe.skipIf(!engine)("faults on a dedicated engine", () => {
       mounts: [{ type: "volume", source: "data", target: "/data", readOnly: false }],
     });
     const small = buildStack(stack, [base], { volumes: [buildVolume(stack, "data")] });
-    expect((await converge(small, { engine: e, sink: sink(), parallel: 4, prune: false })).ok).toBe(
-      true,
-    );
+    expect(
+      (await converge(dockerDeployment(e, small), { sink: sink(), parallel: 4, prune: false })).ok,
+    ).toBe(true);
 
     // A bigger deploy, interrupted by dockerd stopping after its first finished operation.
     const web = buildService("web", {
@@ -118,8 +119,7 @@ describe.skipIf(!engine)("faults on a dedicated engine", () => {
     const big = buildStack(stack, [base, web], { volumes: [buildVolume(stack, "data")] });
     let stopped = false;
     const events: ProgressEvent[] = [];
-    const interrupted = await converge(big, {
-      engine: e,
+    const interrupted = await converge(dockerDeployment(e, big), {
       sink: {
         emit: (ev) => {
           events.push(ev);
@@ -140,7 +140,11 @@ describe.skipIf(!engine)("faults on a dedicated engine", () => {
     );
 
     script("start");
-    const again = await converge(big, { engine: e, sink: sink(), parallel: 4, prune: false });
+    const again = await converge(dockerDeployment(e, big), {
+      sink: sink(),
+      parallel: 4,
+      prune: false,
+    });
     expect(again.ok).toBe(true);
     const names = replicasOf(stack);
     expect(names.map((n) => n.name)).toEqual(
@@ -148,7 +152,11 @@ describe.skipIf(!engine)("faults on a dedicated engine", () => {
     );
     expect(names.every((n) => n.running)).toBe(true);
     // A second deploy does nothing.
-    const third = await converge(big, { engine: e, sink: sink(), parallel: 4, prune: false });
+    const third = await converge(dockerDeployment(e, big), {
+      sink: sink(),
+      parallel: 4,
+      prune: false,
+    });
     expect(third.changed).toBe(false);
     expect(dk("exec", `${stack}_db.1`, "cat", "/data/f")).toBe("precious");
   });
@@ -168,12 +176,12 @@ describe.skipIf(!engine)("faults on a dedicated engine", () => {
       },
     });
     const spec = buildStack(stack, [web]);
-    expect((await converge(spec, { engine: e, sink: sink(), parallel: 4, prune: false })).ok).toBe(
-      true,
-    );
+    expect(
+      (await converge(dockerDeployment(e, spec), { sink: sink(), parallel: 4, prune: false })).ok,
+    ).toBe(true);
     const events: ProgressEvent[] = [];
     const controller = new AbortController();
-    const watching = supervise(spec, {
+    const watching = supervise(dockerDeployment(e, spec), {
       engine: e,
       sink: sink(events),
       signal: controller.signal,

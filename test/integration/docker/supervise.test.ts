@@ -7,6 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
+import { dockerDeployment } from "../../../src/drivers/docker/docker-driver.js";
 import { supervise, type SupervisePass } from "../../../src/drivers/docker/supervise.js";
 import { converge } from "../../../src/core/converge.js";
 import { EngineError } from "../../../src/core/errors.js";
@@ -62,8 +63,7 @@ describe.skipIf(!engine)("supervise", () => {
         },
       }),
     ]);
-    const first = await converge(spec, {
-      engine: e,
+    const first = await converge(dockerDeployment(e, spec), {
       sink: { emit() {}, close: async () => {} },
       parallel: 4,
       prune: false,
@@ -73,7 +73,7 @@ describe.skipIf(!engine)("supervise", () => {
     const events: ProgressEvent[] = [];
     const passes: SupervisePass[] = [];
     const controller = new AbortController();
-    const watching = supervise(spec, {
+    const watching = supervise(dockerDeployment(e, spec), {
       engine: e,
       sink: { emit: (ev) => events.push(ev), close: async () => {} },
       signal: controller.signal,
@@ -182,8 +182,7 @@ describe.skipIf(!engine)("supervise", () => {
     ]);
     expect(
       (
-        await converge(spec, {
-          engine: e,
+        await converge(dockerDeployment(e, spec), {
           sink: { emit() {}, close: async () => {} },
           parallel: 2,
           prune: false,

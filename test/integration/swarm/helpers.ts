@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
 import { deployStack, type DeployOptions, type DeployResult } from "../../../src/api/deploy.js";
+import { SwarmDriver } from "../../../src/drivers/swarm/swarm-driver.js";
 import { SwarmEngine } from "../../../src/drivers/swarm/swarm-engine.js";
 import type { ProgressEvent, ProgressSink } from "../../../src/progress/events.js";
 
@@ -24,10 +25,10 @@ export class CollectingSink implements ProgressSink {
   async close(): Promise<void> {}
 }
 
-/** The test cluster: its manager's socket, a SwarmEngine and a raw client on it. */
+/** The test cluster: its manager's socket, the swarm driver and a raw client on it. */
 export interface TestCluster {
   readonly host: string;
-  readonly engine: SwarmEngine;
+  readonly driver: SwarmDriver;
   readonly docker: Dockerode;
 }
 
@@ -46,7 +47,7 @@ export function requireCluster(): TestCluster | undefined {
     const socketPath = host.replace(/^unix:\/\//, "");
     return {
       host,
-      engine: SwarmEngine.fromEnv({ DOCKER_HOST: host }, "0.0.0-test"),
+      driver: new SwarmDriver(SwarmEngine.fromEnv({ DOCKER_HOST: host }, "0.0.0-test")),
       docker: new Dockerode({ socketPath }),
     };
   } catch (err) {
@@ -93,7 +94,7 @@ export async function deploySwarm(
     cwd: process.cwd(),
     env: { ...extra.env },
     stackName: stack,
-    engine: () => cluster.engine,
+    driver: () => cluster.driver,
     sink,
     ...extra,
   });

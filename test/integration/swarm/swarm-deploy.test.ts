@@ -83,7 +83,7 @@ describe.skipIf(cluster === undefined)("swarm driver", () => {
       { encoding: "utf8" },
     );
     expect(ps.split("\n").filter((l) => l.startsWith(`${stack}_web.`))).toHaveLength(5);
-    const rows = await stackReplicas(c.engine, stack);
+    const rows = await stackReplicas(c.driver, stack);
     expect(
       rows
         .filter((r) => r.service === "web" && r.state === "running")
@@ -121,7 +121,7 @@ describe.skipIf(cluster === undefined)("swarm driver", () => {
     expect(redis.Version.Index).toBeLessThan(after.Version.Index);
 
     const removed = await removeStack({
-      engine: c.engine,
+      driver: c.driver,
       stack,
       volumes: false,
       sink: new CollectingSink(),
@@ -173,7 +173,7 @@ describe.skipIf(cluster === undefined)("swarm driver", () => {
     expect(bad.result.ok).toBe(false);
     expect(bad.result.timedOut).toBe(false);
     const message = bad.sink.events.find(
-      (e) => e.type === "warning" && e.message.startsWith("service api:"),
+      (e) => e.type === "error" && e.message.startsWith("service api:"),
     );
     expect(message).toMatchObject({
       message: expect.stringMatching(/^service api: update of .*_api (rolled back|paused)/),
@@ -316,7 +316,7 @@ configs:
       expect(
         (await runningTasks(c.docker, `${stack}_spread`)).filter((t) => t.node === "stack-swarm-a"),
       ).toHaveLength(2);
-      const rows = await stackReplicas(c.engine, stack);
+      const rows = await stackReplicas(c.driver, stack);
       expect(
         rows
           .filter((r) => r.service === "pinned")

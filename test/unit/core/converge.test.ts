@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { converge, type ConvergeContext, type ReconcileFn } from "../../../src/core/converge.js";
-import type { ReconcileOptions } from "../../../src/drivers/docker/reconcile.js";
-import type { Operation, Plan } from "../../../src/core/operation.js";
+import { converge, type ConvergeContext } from "../../../src/core/converge.js";
+import type { Deployment, PlanOptions } from "../../../src/core/driver.js";
+import type { Plan } from "../../../src/core/operation.js";
+import { dockerDeployment } from "../../../src/drivers/docker/docker-driver.js";
+import type { DockerObservedState } from "../../../src/drivers/docker/observed-state.js";
+import type { DockerOperation } from "../../../src/drivers/docker/operations.js";
 import { serviceConfigHash } from "../../../src/model/config-hash.js";
 import { replacementName } from "../../../src/model/naming.js";
 import type { StackSpec, UpdateConfigSpec } from "../../../src/model/types.js";
@@ -16,14 +19,15 @@ import {
   FakeEngine,
   invalid,
   ops,
+  reset,
   planOf,
   recordingSink,
 } from "../drivers/docker/helpers/fake-engine.js";
+import { waitFor } from "../../integration/docker/helpers.js";
 
-function context(engine: FakeEngine, extra: Partial<ConvergeContext> = {}) {
+function context(extra: Partial<ConvergeContext> = {}) {
   const sink = recordingSink();
   const ctx: ConvergeContext = {
-    engine,
     sink,
     parallel: 4,
     prune: false,
@@ -35,14 +39,26 @@ function context(engine: FakeEngine, extra: Partial<ConvergeContext> = {}) {
   return { ctx, sink };
 }
 
+type Planner = (observed: DockerObservedState, options: PlanOptions) => Plan<DockerOperation>;
+
 /** A planner that returns the given plans round by round (then empty plans) and records its options. */
-function scripted(plans: readonly (readonly Operation[])[]) {
-  const options: ReconcileOptions[] = [];
-  const reconcile: ReconcileFn = (spec, _observed, o) => {
+function scripted(plans: readonly (readonly DockerOperation[])[]) {
+  const options: PlanOptions[] = [];
+  const plan: Planner = (_observed, o) => {
     options.push(o);
-    return planOf(spec.name, plans[options.length - 1] ?? []);
+    return planOf(STACK, plans[options.length - 1] ?? []);
   };
-  return { reconcile, options };
+  return { plan, options };
+}
+
+/** The docker driver's deploy of `s` on `engine`, with `plan` in place of its planner. */
+function deploy(
+  engine: FakeEngine,
+  s: StackSpec,
+  plan?: Planner,
+): Deployment<DockerObservedState, DockerOperation> {
+  const d = dockerDeployment(engine, s);
+  return plan === undefined ? d : { ...d, plan };
 }
 
 const spec = stackSpec({ services: [serviceSpec("web")], networks: { default: {} } });
@@ -51,9 +67,9 @@ describe("converge (injected planner)", () => {
   it("executes plans and re-observes until the plan is empty", async () => {
     const engine = new FakeEngine();
     const planner = scripted([[ops.network(STACK, "default")], [ops.create(STACK, "web", 1)]]);
-    const { ctx, sink } = context(engine, { reconcile: planner.reconcile, forceRecreate: true });
+    const { ctx, sink } = context({ forceRecreate: true });
 
-    const result = await converge(spec, ctx);
+    const result = await converge(deploy(engine, spec, planner.plan), ctx);
 
     expect(result).toMatchObject({
       ok: true,
@@ -92,7 +108,7 @@ describe("converge (injected planner)", () => {
       networks: { proxy: { external: true } },
       volumes: { shared: { external: true }, data: {} },
     });
-    await converge(s, context(engine, { reconcile: scripted([]).reconcile }).ctx);
+    await converge(deploy(engine, s, scripted([]).plan), context().ctx);
     expect(seen).toEqual([
       { images: ["nginx:1"], externalNetworks: ["proxy"], externalVolumes: ["shared"] },
     ]);
@@ -104,9 +120,9 @@ describe("converge (injected planner)", () => {
       [ops.network(STACK, "default"), ops.create(STACK, "web", 1, ["network:default:create"])],
       [],
     ]);
-    const { ctx, sink } = context(engine, { reconcile: planner.reconcile });
+    const { ctx, sink } = context();
 
-    const result = await converge(spec, ctx);
+    const result = await converge(deploy(engine, spec, planner.plan), ctx);
 
     expect(result).toMatchObject({
       ok: false,
@@ -128,8 +144,8 @@ describe("converge (injected planner)", () => {
     const engine = new FakeEngine();
     const again = [ops.network(STACK, "default")];
     const planner = scripted([again, again, again, again]);
-    const { ctx, sink } = context(engine, { reconcile: planner.reconcile, maxRounds: 2 });
-    const result = await converge(spec, ctx);
+    const { ctx, sink } = context({ maxRounds: 2 });
+    const result = await converge(deploy(engine, spec, planner.plan), ctx);
     expect(result).toMatchObject({ ok: false, converged: false, rounds: 2 });
     expect(result.remaining?.operations.map((op) => op.id)).toEqual(["network:default:create"]);
     expect(sink.of("warning")[0]?.message).toBe(
@@ -139,8 +155,8 @@ describe("converge (injected planner)", () => {
 
   it("does nothing for a converged stack", async () => {
     const engine = new FakeEngine();
-    const { ctx, sink } = context(engine, { reconcile: scripted([]).reconcile });
-    const result = await converge(spec, ctx);
+    const { ctx, sink } = context();
+    const result = await converge(deploy(engine, spec, scripted([]).plan), ctx);
     expect(result).toMatchObject({ ok: true, converged: true, rounds: 0, changed: false });
     expect(engine.calls).toEqual([]);
     expect(sink.of("plan")).toHaveLength(1);
@@ -149,8 +165,8 @@ describe("converge (injected planner)", () => {
   it("dry run: observes and plans once, writes nothing", async () => {
     const engine = new FakeEngine();
     const planner = scripted([[ops.network(STACK, "default")]]);
-    const { ctx, sink } = context(engine, { reconcile: planner.reconcile, dryRun: true });
-    const result = await converge(spec, ctx);
+    const { ctx, sink } = context({ dryRun: true });
+    const result = await converge(deploy(engine, spec, planner.plan), ctx);
     expect(result).toMatchObject({ ok: true, rounds: 0, changed: false });
     expect(result.plan.operations).toHaveLength(1);
     expect(engine.calls).toEqual([]);
@@ -159,13 +175,13 @@ describe("converge (injected planner)", () => {
 
   it("executes nothing when the plan has blockers", async () => {
     const engine = new FakeEngine();
-    const reconcile: ReconcileFn = (s): Plan => ({
-      ...planOf(s.name, [ops.create(STACK, "web", 1)]),
+    const plan: Planner = () => ({
+      ...planOf(STACK, [ops.create(STACK, "web", 1)]),
       blockers: [
         'external network "proxy" (networks.proxy) does not exist; create it before deploying',
       ],
     });
-    const result = await converge(spec, context(engine, { reconcile }).ctx);
+    const result = await converge(deploy(engine, spec, plan), context().ctx);
     expect(result).toMatchObject({ ok: false, rounds: 0, changed: false });
     expect(result.blockers).toHaveLength(1);
     expect(engine.calls).toEqual([]);
@@ -179,8 +195,8 @@ describe("converge (injected planner)", () => {
       [ops.network(STACK, "default"), ops.create(STACK, "web", 1, ["network:default:create"])],
     ]);
     const result = await converge(
-      spec,
-      context(engine, { reconcile: planner.reconcile, signal: controller.signal }).ctx,
+      deploy(engine, spec, planner.plan),
+      context({ signal: controller.signal }).ctx,
     );
     expect(result).toMatchObject({
       ok: false,
@@ -189,6 +205,23 @@ describe("converge (injected planner)", () => {
       skipped: ["container:web.1:create"],
     });
     expect(engine.calls).toEqual(["create network demo_default"]);
+  });
+});
+
+describe("converge: interruption while observing", () => {
+  it("ends as interrupted (not an error) when Ctrl-C comes while the engine does not answer", async () => {
+    const engine = new FakeEngine().fail("observe", reset, 1000);
+    const controller = new AbortController();
+    const { ctx, sink } = context({
+      signal: controller.signal,
+      retry: { retries: 1000, minTimeoutMs: 5, maxTimeoutMs: 5 },
+    });
+    const run = converge(deploy(engine, spec), ctx);
+    await waitFor(() => (engine.attempts.get("observe") ?? 0) >= 2, { what: "retries" });
+    controller.abort();
+    expect(await run).toMatchObject({ ok: false, interrupted: true, rounds: 0, changed: false });
+    expect(engine.calls).toEqual([]);
+    expect(sink.of("summary")).toEqual([expect.objectContaining({ ok: false, done: 0 })]);
   });
 });
 
@@ -218,7 +251,7 @@ describe("converge with the real planner on the fake engine", () => {
 
   it("deploys from nothing, is idempotent, and rolls an update out to every replica", async () => {
     const engine = new FakeEngine();
-    const first = await converge(app("1"), context(engine).ctx);
+    const first = await converge(deploy(engine, app("1")), context().ctx);
     expect(first).toMatchObject({ ok: true, converged: true, rounds: 1, changed: true });
     const calls = engine.calls;
     expect(calls.slice(0, 4).sort()).toEqual([
@@ -237,12 +270,12 @@ describe("converge with the real planner on the fake engine", () => {
     ]);
 
     const before = engine.calls.length;
-    const again = await converge(app("1"), context(engine).ctx);
+    const again = await converge(deploy(engine, app("1")), context().ctx);
     expect(again).toMatchObject({ ok: true, rounds: 0, changed: false });
     expect(engine.calls.length).toBe(before);
 
     const v2 = app("2");
-    const update = await converge(v2, context(engine).ctx);
+    const update = await converge(deploy(engine, v2), context().ctx);
     expect(update).toMatchObject({ ok: true, converged: true, rounds: 1 });
     const hash = serviceConfigHash(v2.services["web"]!);
     expect(engine.list().map((c) => [c.name, c.state, c.configHash === hash])).toEqual([
@@ -256,13 +289,13 @@ describe("converge with the real planner on the fake engine", () => {
   it("a failed rolling update with rollback leaves the previous version running and stops", async () => {
     const engine = new FakeEngine();
     const v1 = app("1");
-    await converge(v1, context(engine).ctx);
+    await converge(deploy(engine, v1), context().ctx);
     const v2 = app("2", { failureAction: "rollback", parallelism: 1 });
     const hash = serviceConfigHash(v2.services["web"]!);
     // Only the third slot's new replica crashes.
     engine.behave(replacementName(STACK, "web", 3, hash), { exitCode: 1, logs: ["boom"] });
 
-    const result = await converge(v2, context(engine).ctx);
+    const result = await converge(deploy(engine, v2), context().ctx);
 
     expect(result).toMatchObject({ ok: false, rounds: 1 });
     expect(result.failures[0]?.error).toMatch(

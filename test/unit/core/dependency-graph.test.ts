@@ -7,7 +7,6 @@ import {
   sortOperations,
   topologicalOrder,
 } from "../../../src/core/dependency-graph.js";
-import type { Operation } from "../../../src/core/operation.js";
 import { serviceSpec } from "../drivers/docker/helpers/fixtures.js";
 
 const services = (...specs: ReturnType<typeof serviceSpec>[]) =>
@@ -86,23 +85,20 @@ describe("topologicalOrder", () => {
 });
 
 describe("sortOperations", () => {
-  const op = (id: string, after: string[], kind: "delay" | "pull-image" = "delay"): Operation =>
-    kind === "delay"
-      ? { id, kind, ms: 1, cause: "update delay", after }
-      : { id, kind, image: id, cause: "image missing", after };
+  const op = (id: string, after: string[], rank = 1) => ({ id, after, rank });
+  const byRank = (a: { id: string; rank: number }, b: { id: string; rank: number }) =>
+    a.rank - b.rank || compareStrings(a.id, b.id);
 
-  it("ranks ready operations by kind, then id", () => {
-    const sorted = sortOperations([
-      op("z", []),
-      op("b", ["z"]),
-      op("img", [], "pull-image"),
-      op("a", []),
-    ]);
+  it("orders by dependencies, ties by the comparator", () => {
+    const sorted = sortOperations(
+      [op("z", []), op("b", ["z"]), op("img", [], 0), op("a", [])],
+      byRank,
+    );
     expect(sorted.map((o) => o.id)).toEqual(["img", "a", "z", "b"]);
   });
 
   it("throws on a cycle, naming the operations in it", () => {
-    expect(() => sortOperations([op("a", ["b"]), op("b", ["a"]), op("c", [])])).toThrow(
+    expect(() => sortOperations([op("a", ["b"]), op("b", ["a"]), op("c", [])], byRank)).toThrow(
       "dependency cycle among: a, b",
     );
   });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { executePlan, type ExecuteContext } from "../../../src/core/execute-plan.js";
+
 import { EngineError } from "../../../src/core/errors.js";
 import type { StackSpec } from "../../../src/model/types.js";
 import { STACK, serviceSpec, stackSpec } from "../drivers/docker/helpers/fixtures.js";
 import {
+  execute,
   FakeEngine,
+  type DockerTestContext,
   invalid,
   ops,
   planOf,
@@ -15,9 +17,9 @@ import {
 
 const fastRetry = { minTimeoutMs: 1, maxTimeoutMs: 2 };
 
-function context(engine: FakeEngine, spec: StackSpec, extra: Partial<ExecuteContext> = {}) {
+function context(engine: FakeEngine, spec: StackSpec, extra: Partial<DockerTestContext> = {}) {
   const sink = recordingSink();
-  const ctx: ExecuteContext = {
+  const ctx: DockerTestContext = {
     engine,
     spec,
     sink,
@@ -45,7 +47,7 @@ describe("executePlan", () => {
     const plan = planOf(STACK, [net, ops.pull("web:1"), ...creates]);
     const { ctx, sink } = context(engine, spec, { parallel: 2 });
 
-    const result = await executePlan(plan, ctx);
+    const result = await execute(plan, ctx);
 
     expect(result.ok).toBe(true);
     expect(result.done).toHaveLength(8);
@@ -63,7 +65,7 @@ describe("executePlan", () => {
   it("passes the network's config hash and creates volumes from the spec", async () => {
     const spec = stackSpec({ services: [], networks: { back: {} }, volumes: { data: {} } });
     const engine = new FakeEngine();
-    const result = await executePlan(
+    const result = await execute(
       planOf(STACK, [ops.network(STACK, "back"), ops.volume(STACK, "data")]),
       context(engine, spec).ctx,
     );
@@ -81,7 +83,7 @@ describe("executePlan", () => {
     const spec = stackSpec({ services: [serviceSpec("web")] });
     const engine = new FakeEngine().fail("createContainer", error, 2);
     const { ctx, sink } = context(engine, spec);
-    const result = await executePlan(planOf(STACK, [ops.create(STACK, "web", 1)]), ctx);
+    const result = await execute(planOf(STACK, [ops.create(STACK, "web", 1)]), ctx);
     expect(result.ok).toBe(true);
     expect(engine.attempts.get("createContainer")).toBe(3);
     expect(engine.byName("demo_web.1")?.state).toBe("running");
@@ -92,7 +94,7 @@ describe("executePlan", () => {
     const spec = stackSpec({ services: [], networks: { back: {} } });
     const engine = new FakeEngine().fail("createNetwork", () => invalid("invalid subnet"), 5);
     const { ctx, sink } = context(engine, spec);
-    const result = await executePlan(planOf(STACK, [ops.network(STACK, "back")]), ctx);
+    const result = await execute(planOf(STACK, [ops.network(STACK, "back")]), ctx);
     expect(result.ok).toBe(false);
     expect(engine.attempts.get("createNetwork")).toBe(1);
     expect(result.failed[0]?.error).toBe("creating network demo_back: invalid subnet");
@@ -104,7 +106,7 @@ describe("executePlan", () => {
     const spec = stackSpec({ services: [serviceSpec("web")] });
     const engine = new FakeEngine().fail("createContainer", retryable, 10);
     const { ctx } = context(engine, spec, { retry: { ...fastRetry, retries: 2 } });
-    const result = await executePlan(planOf(STACK, [ops.create(STACK, "web", 1)]), ctx);
+    const result = await execute(planOf(STACK, [ops.create(STACK, "web", 1)]), ctx);
     expect(result.failed.map((f) => f.op.id)).toEqual(["container:web.1:create"]);
     expect(engine.attempts.get("createContainer")).toBe(3);
   });
@@ -130,7 +132,7 @@ describe("executePlan", () => {
     const worker = ops.create(STACK, "worker", 1);
     const { ctx, sink } = context(engine, spec);
 
-    const result = await executePlan(planOf(STACK, [pull, worker, api, waitApi, web]), ctx);
+    const result = await execute(planOf(STACK, [pull, worker, api, waitApi, web]), ctx);
 
     expect(result.ok).toBe(false);
     expect(result.failed.map((f) => f.error)).toEqual(["pulling image api:1: manifest unknown"]);
@@ -147,7 +149,7 @@ describe("executePlan", () => {
   it("emits pull progress while pulling", async () => {
     const engine = new FakeEngine();
     const { ctx, sink } = context(engine, stackSpec({ services: [] }));
-    await executePlan(planOf(STACK, [ops.pull("redis:7")]), ctx);
+    await execute(planOf(STACK, [ops.pull("redis:7")]), ctx);
     expect(sink.of("pull-progress").map((e) => [e.image, e.status])).toEqual([
       ["redis:7", "Downloading"],
       ["redis:7", "Pull complete"],
@@ -165,7 +167,7 @@ describe("executePlan", () => {
       configHash: "v1:leftover",
       state: "created",
     });
-    const result = await executePlan(
+    const result = await execute(
       planOf(STACK, [ops.create(STACK, "web", 1)]),
       context(engine, spec).ctx,
     );
@@ -184,7 +186,7 @@ describe("executePlan", () => {
       logs,
     });
     const { ctx, sink } = context(engine, spec, { retry: { ...fastRetry, retries: 1 } });
-    const result = await executePlan(planOf(STACK, [ops.create(STACK, "web", 1)]), ctx);
+    const result = await execute(planOf(STACK, [ops.create(STACK, "web", 1)]), ctx);
     expect(result.failed[0]?.error).toBe("starting demo_web.1: port is already allocated");
     expect(result.failed[0]?.logs).toEqual(logs.slice(5));
     expect(sink.of("op-failed")[0]?.logs).toHaveLength(20);
@@ -200,7 +202,7 @@ describe("executePlan", () => {
       slot: 2,
       configHash: "h",
     });
-    const result = await executePlan(
+    const result = await execute(
       planOf(STACK, [ops.remove(STACK, "web", 2, id)]),
       context(engine, spec).ctx,
     );
@@ -221,7 +223,7 @@ describe("executePlan", () => {
     );
     const { ctx, sink } = context(engine, spec, { parallel: 1, signal: controller.signal });
 
-    const result = await executePlan(plan, ctx);
+    const result = await execute(plan, ctx);
 
     expect(result.interrupted).toBe(true);
     expect(result.ok).toBe(false);
@@ -238,7 +240,7 @@ describe("executePlan", () => {
     });
     const started = Date.now();
     setTimeout(() => controller.abort(), 10);
-    const result = await executePlan(planOf(STACK, [ops.delay("delay:web:batch2", 60_000)]), ctx);
+    const result = await execute(planOf(STACK, [ops.delay("delay:web:batch2", 60_000)]), ctx);
     expect(result.interrupted).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -247,17 +249,17 @@ describe("executePlan", () => {
     const engine = new FakeEngine();
     const { ctx } = context(engine, stackSpec({ services: [serviceSpec("web")] }));
     await expect(
-      executePlan(planOf(STACK, [ops.create(STACK, "web", 1, ["nope"])]), ctx),
+      execute(planOf(STACK, [ops.create(STACK, "web", 1, ["nope"])]), ctx),
     ).rejects.toThrow("waits for unknown operation nope");
     const a = ops.delay("a", 0, ["b"]);
     const b = ops.delay("b", 0, ["a"]);
-    await expect(executePlan(planOf(STACK, [a, b]), ctx)).rejects.toThrow("dependency cycle");
+    await expect(execute(planOf(STACK, [a, b]), ctx)).rejects.toThrow("dependency cycle");
     expect(engine.calls).toEqual([]);
   });
 
   it("an empty plan succeeds without touching the engine", async () => {
     const engine = new FakeEngine();
-    const result = await executePlan(
+    const result = await execute(
       planOf(STACK, []),
       context(engine, stackSpec({ services: [] })).ctx,
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InterruptedError, withRetry } from "../../../src/core/retry-policy.js";
-import { EngineError } from "../../../src/core/errors.js";
+import { withRetry } from "../../../src/core/retry-policy.js";
+import { EngineError, InterruptedError } from "../../../src/core/errors.js";
 
 const fast = { minTimeoutMs: 1, maxTimeoutMs: 2 };
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cleanup } from "ink-testing-library";
 import { PsScreen } from "../../../src/ui/PsScreen.js";
 import { initialPsState, psView, reducePs, type PsState } from "../../../src/ui/ps-view-model.js";
-import { NOW, observation, replica } from "./fixtures.js";
+import { NOW, replica } from "./fixtures.js";
 
 afterEach(() => cleanup());
 
@@ -26,7 +26,7 @@ function getStarted(): PsState {
   let state = reducePs(initialPsState("gsl"), {
     type: "observed",
     at: NOW,
-    observed: observation([...web, replica("redis", 1)]),
+    replicas: [...web, replica("redis", 1)],
   });
   state = reducePs(state, { type: "stream-connected" });
   return state;
@@ -89,7 +89,7 @@ describe("PsScreen", () => {
     const state = reducePs(initialPsState("gsl"), {
       type: "observed",
       at: NOW,
-      observed: observation(tasks),
+      replicas: tasks,
     });
     expect(frame(state, 80).split("\n").slice(2)).toEqual([
       "  REPLICA  NODE           STATE          UPTIME  RESTARTS  ERROR",
@@ -117,7 +117,7 @@ describe("PsScreen", () => {
     const empty = reducePs(initialPsState("gsl"), {
       type: "observed",
       at: NOW,
-      observed: observation([]),
+      replicas: [],
     });
     expect(frame(empty, 80)).toBe(
       [

@@ -1,5 +1,5 @@
 /** Fixtures for UI tests: a get-started-like stack at fixed times, and deploy operations. */
-import type { ObservedContainer, ObservedState } from "../../../src/core/observed-state.js";
+import type { ObservedContainer } from "../../../src/core/replica.js";
 import type { Operation, Plan } from "../../../src/core/operation.js";
 import type { ProgressEvent } from "../../../src/progress/events.js";
 import {
@@ -33,21 +33,9 @@ export function replica(
   };
 }
 
-/** An observation of stack `gsl` holding `containers`. */
-export function observation(containers: readonly ObservedContainer[]): ObservedState {
-  return {
-    stack: "gsl",
-    containers,
-    networks: [],
-    volumes: [],
-    presentImages: [],
-    externalNetworks: [],
-    externalVolumes: [],
-  };
-}
-
 /** An operation for deploy UI tests. */
-export const pull: Operation = {
+export const pull: Operation & { readonly image: string } = {
+  text: "pull image redis:7",
   id: "image:redis",
   after: [],
   cause: "image missing",
@@ -55,7 +43,8 @@ export const pull: Operation = {
   image: "redis:7",
 };
 /** An operation for deploy UI tests. */
-export const net: Operation = {
+export const net: Operation & { readonly network: string; readonly name: string } = {
+  text: "create network gsl_webnet",
   id: "network:webnet:create",
   after: [],
   cause: "not found",
@@ -64,7 +53,8 @@ export const net: Operation = {
   name: "gsl_webnet",
 };
 /** An operation for deploy UI tests. */
-export const web1: Operation = {
+export const web1: Operation & { readonly slot: number; readonly name: string } = {
+  text: "create container gsl_web.1",
   id: "container:web.1:create",
   after: [net.id],
   cause: "scale up",
@@ -74,7 +64,8 @@ export const web1: Operation = {
   name: "gsl_web.1",
 };
 /** An operation for deploy UI tests. */
-export const web2: Operation = {
+export const web2: Operation & { readonly slot: number; readonly name: string } = {
+  text: "create container gsl_web.2",
   id: "container:web.2:create",
   after: [net.id],
   cause: "scale up",
@@ -84,7 +75,8 @@ export const web2: Operation = {
   name: "gsl_web.2",
 };
 /** An operation for deploy UI tests. */
-export const waitDb: Operation = {
+export const waitDb: Operation & { readonly condition: string } = {
+  text: "wait for db (service healthy)",
   id: "wait:db",
   after: [],
   cause: "dependency",

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { EngineEvent } from "../../../src/core/engine.js";
-import type { ObservedState } from "../../../src/core/observed-state.js";
+import type { EngineEvent } from "../../../src/core/driver.js";
+import type { ObservedContainer } from "../../../src/core/replica.js";
 import {
   backoffDelay,
   followStack,
@@ -13,7 +13,7 @@ import {
   type PsState,
 } from "../../../src/ui/ps-view-model.js";
 import { waitFor } from "../../integration/docker/helpers.js";
-import { observation, replica } from "./fixtures.js";
+import { replica } from "./fixtures.js";
 
 /** Resolves when `signal` aborts. */
 function aborted(signal: AbortSignal): Promise<void> {
@@ -24,19 +24,19 @@ function aborted(signal: AbortSignal): Promise<void> {
 }
 
 /**
- * A scripted engine: each `events()` call plays the next script (a list of events, then
+ * A scripted driver: each `events()` call plays the next script (a list of events, then
  * either a break with an error or a stream that stays open until aborted).
  */
 function scriptedEngine(
   scripts: { events: number; then: "break" | "stay" }[],
-  observe: () => ObservedState,
-): FollowStackOptions["engine"] & { observations: number; connections: number } {
+  replicas: () => readonly ObservedContainer[],
+): FollowStackOptions["driver"] & { observations: number; connections: number } {
   const engine = {
     observations: 0,
     connections: 0,
-    async observe() {
+    async replicas() {
       engine.observations += 1;
-      return observe();
+      return replicas();
     },
     async *events(_stack: string, signal: AbortSignal): AsyncIterable<EngineEvent> {
       const script = scripts[engine.connections] ?? { events: 0, then: "stay" as const };
@@ -55,14 +55,14 @@ afterEach(() => {
   for (const c of controllers.splice(0)) c.abort();
 });
 
-function start(engine: FollowStackOptions["engine"], extra: Partial<FollowStackOptions> = {}) {
+function start(driver: FollowStackOptions["driver"], extra: Partial<FollowStackOptions> = {}) {
   const controller = new AbortController();
   controllers.push(controller);
   const actions: PsAction[] = [];
   let state: PsState = initialPsState("gsl");
   const done = followStack(
     {
-      engine,
+      driver,
       stack: "gsl",
       stats: false,
       signal: controller.signal,
@@ -80,12 +80,10 @@ function start(engine: FollowStackOptions["engine"], extra: Partial<FollowStackO
 
 describe("followStack", () => {
   it("observes on start and goes live once the stream is open", async () => {
-    const engine = scriptedEngine([{ events: 0, then: "stay" }], () =>
-      observation([replica("web", 1)]),
-    );
+    const engine = scriptedEngine([{ events: 0, then: "stay" }], () => [replica("web", 1)]);
     const run = start(engine);
     await waitFor(() => run.state().connection.status === "live", { what: "live" });
-    expect(run.state().observed?.containers).toHaveLength(1);
+    expect(run.state().replicas).toHaveLength(1);
     run.controller.abort();
     await run.done;
   });
@@ -100,9 +98,7 @@ describe("followStack", () => {
         { events: 0, then: "stay" },
       ],
       () =>
-        observation(
-          Array.from({ length: engine.connections >= 2 ? 3 : 1 }, (_, i) => replica("web", i + 1)),
-        ),
+        Array.from({ length: engine.connections >= 2 ? 3 : 1 }, (_, i) => replica("web", i + 1)),
     );
     const run = start(engine);
     await waitFor(() => engine.connections >= 3 && run.state().connection.status === "live", {
@@ -113,15 +109,13 @@ describe("followStack", () => {
       [1, "the engine closed the event stream"],
       [2, "the engine closed the event stream"],
     ]);
-    await waitFor(() => run.state().observed?.containers.length === 3, { what: "caught up" });
+    await waitFor(() => run.state().replicas?.length === 3, { what: "caught up" });
     run.controller.abort();
     await run.done;
   });
 
   it("turns a burst of events into a few observations, not one each", async () => {
-    const engine = scriptedEngine([{ events: 50, then: "stay" }], () =>
-      observation([replica("web", 1)]),
-    );
+    const engine = scriptedEngine([{ events: 50, then: "stay" }], () => [replica("web", 1)]);
     const run = start(engine, { debounceMs: 30 });
     await waitFor(() => run.state().connection.status === "live" && engine.observations >= 2, {
       what: "observations",
@@ -133,9 +127,10 @@ describe("followStack", () => {
   it("samples stats of running replicas with --stats", async () => {
     const sampled: string[] = [];
     const engine = {
-      ...scriptedEngine([{ events: 0, then: "stay" }], () =>
-        observation([replica("web", 1), replica("web", 2, { state: "exited", exitCode: 1 })]),
-      ),
+      ...scriptedEngine([{ events: 0, then: "stay" }], () => [
+        replica("web", 1),
+        replica("web", 2, { state: "exited", exitCode: 1 }),
+      ]),
       async stats(id: string) {
         sampled.push(id);
         return { cpuPercent: 1, memoryBytes: 1024 };

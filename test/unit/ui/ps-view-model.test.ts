@@ -8,7 +8,7 @@ import {
   type PsAction,
   type PsState,
 } from "../../../src/ui/ps-view-model.js";
-import { NOW, observation, replica } from "./fixtures.js";
+import { NOW, replica } from "./fixtures.js";
 
 function run(actions: readonly PsAction[], state: PsState = initialPsState("gsl")): PsState {
   return actions.reduce(reducePs, state);
@@ -20,11 +20,11 @@ describe("ps view model", () => {
       {
         type: "observed",
         at: NOW,
-        observed: observation([
+        replicas: [
           replica("web", 2, { ports: [{ target: 80, published: 8080, protocol: "tcp" }] }),
           replica("redis", 1),
           replica("web", 1, { ports: [{ target: 80, published: 8081, protocol: "tcp" }] }),
-        ]),
+        ],
       },
     ]);
     const view = psView(state, NOW);
@@ -47,7 +47,7 @@ describe("ps view model", () => {
         {
           type: "observed",
           at: NOW,
-          observed: observation([
+          replicas: [
             replica("a", 1, { state: "created" }),
             replica("a", 2, { health: "starting" }),
             replica("a", 3, { health: "healthy" }),
@@ -56,7 +56,7 @@ describe("ps view model", () => {
             replica("a", 6, { state: "exited", exitCode: 137, finishedAt: "2026-01-01T00:09:58Z" }),
             replica("a", 7, { state: "exited", exitCode: 0 }),
             replica("a", 8, { state: "dead", error: "driver failed" }),
-          ]),
+          ],
         },
       ]),
       NOW,
@@ -83,7 +83,7 @@ describe("ps view model", () => {
 
   it("uses the stack file's replica counts when given, listing services with no replica yet", () => {
     const state = run(
-      [{ type: "observed", at: NOW, observed: observation([replica("web", 1)]) }],
+      [{ type: "observed", at: NOW, replicas: [replica("web", 1)] }],
       initialPsState("gsl", { web: 5, redis: 1 }),
     );
     const view = psView(state, NOW);
@@ -112,14 +112,14 @@ describe("ps view model", () => {
   });
 
   it("keeps the last observation on a failed one, shows the problem, clears it on success", () => {
-    const observed = observation([replica("web", 1)]);
+    const replicas = [replica("web", 1)];
     let state = run([
-      { type: "observed", at: NOW, observed },
+      { type: "observed", at: NOW, replicas },
       { type: "observe-failed", error: "engine unavailable" },
     ]);
     expect(psView(state, NOW).problem).toBe("engine unavailable");
     expect(psView(state, NOW).services).toHaveLength(1);
-    state = reducePs(state, { type: "observed", at: NOW, observed });
+    state = reducePs(state, { type: "observed", at: NOW, replicas });
     expect(psView(state, NOW).problem).toBeUndefined();
   });
 
@@ -130,7 +130,7 @@ describe("ps view model", () => {
       memoryLimitBytes: 50 * 1024 * 1024,
     };
     let state = run([
-      { type: "observed", at: NOW, observed: observation([replica("web", 1)]) },
+      { type: "observed", at: NOW, replicas: [replica("web", 1)] },
       { type: "stats", id: "web-1-id", stats },
       { type: "stats", id: "unknown", stats },
     ]);
@@ -140,7 +140,7 @@ describe("ps view model", () => {
     state = reducePs(state, {
       type: "observed",
       at: NOW,
-      observed: observation([replica("web", 2)]),
+      replicas: [replica("web", 2)],
     });
     expect(state.stats).toEqual({});
   });

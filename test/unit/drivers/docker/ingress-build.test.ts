@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatPlan } from "../../../../src/core/format-plan.js";
-import type { ObservedContainer } from "../../../../src/core/observed-state.js";
+import type { ObservedContainer } from "../../../../src/core/replica.js";
 import { reconcile } from "../../../../src/drivers/docker/reconcile.js";
 import { buildConfigHash, serviceConfigHash } from "../../../../src/model/config-hash.js";
 import {

@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { executePlan } from "../../../../src/core/execute-plan.js";
-import {
-  StepFailure,
-  waitReady,
-  type ReadinessContext,
-} from "../../../../src/drivers/docker/readiness.js";
-import type { ContainerState, HealthState } from "../../../../src/core/observed-state.js";
+import { dockerRunner } from "../../../../src/drivers/docker/run-operation.js";
+import { waitReady, type ReadinessContext } from "../../../../src/drivers/docker/readiness.js";
+import { StepFailure } from "../../../../src/core/errors.js";
+import type { ContainerState, HealthState } from "../../../../src/core/replica.js";
 import type { DependencyCondition, RestartCondition } from "../../../../src/model/types.js";
 import { STACK, serviceSpec, stackSpec } from "./helpers/fixtures.js";
 import { FakeEngine, ops, planOf, recordingSink, type Behavior } from "./helpers/fake-engine.js";
@@ -36,7 +34,9 @@ function setup(restart: RestartCondition, replicas: readonly Replica[], wanted =
     engine,
     spec,
     sink,
-    timeoutMs: 60,
+    // The fake's replicas change per observation, not with time: waits that succeed need no
+    // deadline of their own, so only the tests of a time-out set a short one.
+    timeoutMs: 10_000,
     pollIntervalMs: 2,
     retry: { minTimeoutMs: 1, maxTimeoutMs: 2 },
   };
@@ -155,7 +155,7 @@ describe("waitReady", () => {
 
   it("keeps waiting while a restart is coming and times out naming the replica", async () => {
     const t = setup("any", [{ state: "exited", exitCode: 1 }]);
-    const error = await failure(waitReady("db", "service_started", t.ctx));
+    const error = await failure(waitReady("db", "service_started", { ...t.ctx, timeoutMs: 60 }));
     expect(error.kind).toBe("timeout");
     expect(error.message).toBe(
       "timed out after 60ms waiting for db to start: demo_db.1 exited with code 1, restarting",
@@ -165,7 +165,7 @@ describe("waitReady", () => {
 
   it("waits for replicas that do not exist yet", async () => {
     const t = setup("any", [{}], 2);
-    const error = await failure(waitReady("db", "service_started", t.ctx));
+    const error = await failure(waitReady("db", "service_started", { ...t.ctx, timeoutMs: 60 }));
     expect(error.message).toMatch(/waiting for db to start: replica 2 does not exist yet/);
   });
 
@@ -204,14 +204,9 @@ describe("waitReady", () => {
     const gate = ops.wait("db", "service_healthy", [db.id]);
     const web = ops.create(STACK, "web", 1, [gate.id]);
     const sink = recordingSink();
-    const result = await executePlan(planOf(STACK, [db, gate, web]), {
-      engine,
-      spec,
-      sink,
-      parallel: 2,
-      pollIntervalMs: 2,
-      readyTimeoutMs: 5_000,
-    });
+    const plan = planOf(STACK, [db, gate, web]);
+    const ctx = { spec, sink, parallel: 2, pollIntervalMs: 2, readyTimeoutMs: 5_000 };
+    const result = await executePlan(plan, dockerRunner(engine, plan, ctx), ctx);
     expect(result.failed.map((f) => [f.op.id, f.error, f.logs])).toEqual([
       [gate.id, "db failed to become healthy: demo_db.1 is unhealthy", ["db: disk full"]],
     ]);

@@ -1,8 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { containerName, replacementName } from "../../../../src/model/naming.js";
-import type { ObservedContainer, ObservedState } from "../../../../src/core/observed-state.js";
+import type { ObservedContainer } from "../../../../src/core/replica.js";
+import type { DockerObservedState } from "../../../../src/drivers/docker/observed-state.js";
 import type { Plan } from "../../../../src/core/operation.js";
+import type { DockerOperation } from "../../../../src/drivers/docker/operations.js";
 import { reconcile } from "../../../../src/drivers/docker/reconcile.js";
 import { networkConfigHash, serviceConfigHash } from "../../../../src/model/config-hash.js";
 import type { StackSpec } from "../../../../src/model/types.js";
@@ -23,7 +25,7 @@ import {
 const noPrune = { prune: false } as const;
 
 /** True when `from` reaches `to` through `after` edges. */
-function reaches(plan: Plan, from: string, to: string): boolean {
+function reaches(plan: Plan<DockerOperation>, from: string, to: string): boolean {
   const byId = new Map(plan.operations.map((o) => [o.id, o]));
   const seen = new Set<string>();
   const stack = [from];
@@ -38,7 +40,7 @@ function reaches(plan: Plan, from: string, to: string): boolean {
 }
 
 /** Every `after` names an earlier operation; ids are unique. */
-function expectTopological(plan: Plan): void {
+function expectTopological(plan: Plan<DockerOperation>): void {
   const seen = new Set<string>();
   for (const op of plan.operations) {
     expect(seen.has(op.id), `duplicate ${op.id}`).toBe(false);
@@ -77,6 +79,7 @@ describe("reconcile: depends_on ordering", () => {
     expect(plan.operations.find((o) => o.id === "wait:db:service_healthy")).toEqual({
       id: "wait:db:service_healthy",
       kind: "wait-ready",
+      text: "wait for db (service healthy)",
       service: "db",
       condition: "service_healthy",
       cause: "dependency",
@@ -259,7 +262,7 @@ const observationArb = fc
     front: fc.constantFrom("missing", "ok", "drifted"),
     images: fc.subarray(["db:1", "web:1", "worker:1", "job:1"]),
   })
-  .map(({ containers, front, images }): ObservedState => {
+  .map(({ containers, front, images }): DockerObservedState => {
     const names = new Set<string>();
     const list: ObservedContainer[] = [];
     containers.forEach((c, i) => {
@@ -300,7 +303,11 @@ const observationArb = fc
   });
 
 /** Applies a plan to an observation the way a successful executor would. */
-function simulate(spec: StackSpec, obs: ObservedState, plan: Plan): ObservedState {
+function simulate(
+  spec: StackSpec,
+  obs: DockerObservedState,
+  plan: Plan<DockerOperation>,
+): DockerObservedState {
   let containers = [...obs.containers];
   let networks = [...obs.networks];
   const volumes = [...obs.volumes];
@@ -358,7 +365,7 @@ function simulate(spec: StackSpec, obs: ObservedState, plan: Plan): ObservedStat
   return { ...obs, containers, networks, volumes, presentImages: images };
 }
 
-function shuffled(obs: ObservedState, order: (n: number) => number[]): ObservedState {
+function shuffled(obs: DockerObservedState, order: (n: number) => number[]): DockerObservedState {
   const pick = <T>(xs: readonly T[]) => order(xs.length).map((i) => xs[i] as T);
   return {
     ...obs,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { replacementName } from "../../../../src/model/naming.js";
-import type { Operation, Plan } from "../../../../src/core/operation.js";
+import type { Plan } from "../../../../src/core/operation.js";
+import type { DockerOperation } from "../../../../src/drivers/docker/operations.js";
 import { reconcile } from "../../../../src/drivers/docker/reconcile.js";
 import { serviceConfigHash } from "../../../../src/model/config-hash.js";
 import {
@@ -20,7 +21,7 @@ import {
 
 const noPrune = { prune: false } as const;
 
-function op(plan: Plan, id: string): Operation {
+function op(plan: Plan<DockerOperation>, id: string): DockerOperation {
   const found = plan.operations.find((o) => o.id === id);
   if (!found) throw new Error(`no operation ${id} in ${opIds(plan).join(" ")}`);
   return found;
@@ -149,6 +150,7 @@ describe("reconcile: scaling", () => {
       {
         id: "container:demo_web.5:remove",
         kind: "remove-container",
+        text: "remove container demo_web.5",
         name: "demo_web.5",
         containerId: "id-web-5",
         service: "web",
@@ -159,6 +161,7 @@ describe("reconcile: scaling", () => {
       {
         id: "container:demo_web.4:remove",
         kind: "remove-container",
+        text: "remove container demo_web.4",
         name: "demo_web.4",
         containerId: "id-web-4",
         service: "web",
@@ -169,6 +172,7 @@ describe("reconcile: scaling", () => {
       {
         id: "container:demo_web.3:remove",
         kind: "remove-container",
+        text: "remove container demo_web.3",
         name: "demo_web.3",
         containerId: "id-web-3",
         service: "web",
@@ -199,6 +203,7 @@ describe("reconcile: scaling", () => {
       {
         id: "container:web.2:create",
         kind: "create-container",
+        text: "create container demo_web.2",
         service: "web",
         slot: 2,
         name: "demo_web.2",
@@ -248,6 +253,7 @@ describe("reconcile: rolling updates", () => {
     expect(op(plan, "container:web.2:replace")).toEqual({
       id: "container:web.2:replace",
       kind: "replace-container",
+      text: "replace container demo_web.2 stop-first",
       service: "web",
       slot: 2,
       name: "demo_web.2",
@@ -389,6 +395,7 @@ describe("reconcile: interrupted updates and duplicate slots", () => {
       {
         id: "container:demo_web.1:remove",
         kind: "remove-container",
+        text: "remove container demo_web.1",
         name: "demo_web.1",
         containerId: "id-web-1",
         service: "web",
@@ -399,6 +406,7 @@ describe("reconcile: interrupted updates and duplicate slots", () => {
       {
         id: `container:${temp}:rename`,
         kind: "rename-container",
+        text: `rename container ${temp} to demo_web.1`,
         containerId: "id-new",
         from: temp,
         to: "demo_web.1",
@@ -462,6 +470,7 @@ describe("reconcile: interrupted updates and duplicate slots", () => {
       {
         id: "container:demo_web.1:remove",
         kind: "remove-container",
+        text: "remove container demo_web.1",
         name: "demo_web.1",
         containerId: "exited",
         service: "web",
@@ -541,6 +550,7 @@ describe("reconcile: stopped replicas and restart policies", () => {
       {
         id: "container:job.1:start",
         kind: "start-container",
+        text: "start container demo_job.1",
         service: "job",
         slot: 1,
         name: "demo_job.1",

@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { executePlan, type ExecuteContext } from "../../../../src/core/execute-plan.js";
 import { replacementName } from "../../../../src/model/naming.js";
-import type { Operation } from "../../../../src/core/operation.js";
+import type { DockerOperation } from "../../../../src/drivers/docker/operations.js";
 import { serviceConfigHash } from "../../../../src/model/config-hash.js";
 import type { FailureAction, ServiceSpec, UpdateConfigSpec } from "../../../../src/model/types.js";
 import { STACK, serviceSpec, stackSpec } from "./helpers/fixtures.js";
-import { FakeEngine, ops, planOf, recordingSink } from "./helpers/fake-engine.js";
+import {
+  execute,
+  FakeEngine,
+  ops,
+  planOf,
+  recordingSink,
+  type DockerTestContext,
+} from "./helpers/fake-engine.js";
 
 const OLD = "v1:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -36,7 +42,7 @@ function setup(
   );
   const parallelism = update.parallelism ?? 1;
   const order = update.order ?? "stop-first";
-  const plan: Operation[] = [];
+  const plan: DockerOperation[] = [];
   let previous: string[] = [];
   for (let start = 0; start < replicas; start += parallelism) {
     const batch = oldIds
@@ -46,7 +52,7 @@ function setup(
     previous = batch.map((op) => op.id);
   }
   const sink = recordingSink();
-  const ctx: ExecuteContext = {
+  const ctx: DockerTestContext = {
     engine,
     spec,
     sink,
@@ -77,7 +83,7 @@ function summary(engine: FakeEngine) {
 describe("replace-container", () => {
   it("stop-first: create new, stop old, start new, monitor, remove old, rename new", async () => {
     const t = setup({ order: "stop-first" });
-    const result = await executePlan(t.plan, t.ctx);
+    const result = await execute(t.plan, t.ctx);
     expect(result.ok).toBe(true);
     const n = t.newName(1);
     expect(t.engine.calls).toEqual([
@@ -94,7 +100,7 @@ describe("replace-container", () => {
 
   it("start-first: create new, start new, monitor, stop and remove old, rename new", async () => {
     const t = setup({ order: "start-first" });
-    const result = await executePlan(t.plan, t.ctx);
+    const result = await execute(t.plan, t.ctx);
     expect(result.ok).toBe(true);
     const n = t.newName(1);
     expect(t.engine.calls).toEqual([
@@ -110,7 +116,7 @@ describe("replace-container", () => {
     const t = setup({ monitorMs: 30 });
     t.engine.behave("web", { health: "healthy", healthyAfterReads: 3 });
     const started = Date.now();
-    const result = await executePlan(t.plan, t.ctx);
+    const result = await execute(t.plan, t.ctx);
     expect(result.ok).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(30);
     expect(t.engine.byName("demo_web.1")?.health).toBe("healthy");
@@ -123,7 +129,7 @@ describe("replace-container", () => {
       exitAfterReads: 1,
       logs: ["starting", "fatal: no config"],
     });
-    const result = await executePlan(t.plan, t.ctx);
+    const result = await execute(t.plan, t.ctx);
     const n = t.newName(1);
     expect(result.ok).toBe(false);
     expect(t.engine.calls).toEqual([
@@ -143,7 +149,7 @@ describe("replace-container", () => {
   it("start-first failure leaves the old replica running untouched", async () => {
     const t = setup({ order: "start-first" });
     t.engine.behave("web", { health: "unhealthy", healthyAfterReads: 1 });
-    const result = await executePlan(t.plan, t.ctx);
+    const result = await execute(t.plan, t.ctx);
     const n = t.newName(1);
     expect(result.failed[0]?.error).toContain(`${n} is unhealthy`);
     expect(t.engine.calls).toEqual([`create ${n}`, `start ${n}`, `remove ${n}`]);
@@ -154,7 +160,7 @@ describe("replace-container", () => {
     const t = setup({});
     t.ctx = { ...t.ctx, readyTimeoutMs: 40 };
     t.engine.behave("web", { health: "never" });
-    const result = await executePlan(t.plan, t.ctx);
+    const result = await execute(t.plan, t.ctx);
     expect(result.failed[0]?.error).toMatch(/did not become healthy within 40ms/);
     expect(summary(t.engine)).toEqual(["demo_web.1 old running"]);
   });
@@ -170,7 +176,7 @@ describe("replace-container", () => {
       state: "created",
       id: "leftover",
     });
-    const result = await executePlan(t.plan, t.ctx);
+    const result = await execute(t.plan, t.ctx);
     expect(result.failed[0]?.error).toContain(`a container named ${t.newName(1)} already exists`);
     expect(t.engine.calls).toEqual([`create ${t.newName(1)}`]);
     expect(t.engine.list().map((c) => [c.name, c.state])).toEqual([
@@ -187,7 +193,7 @@ describe("replace-container", () => {
     it("pause: the failing batch stops the update; later batches are skipped", async () => {
       const t = setup({ failureAction: "pause" }, 3);
       failSlot(t, 2);
-      const result = await executePlan(t.plan, t.ctx);
+      const result = await execute(t.plan, t.ctx);
       expect(result.done).toEqual(["container:web.1:replace"]);
       expect(result.failed.map((f) => [f.op.id, f.blocking])).toEqual([
         ["container:web.2:replace", true],
@@ -205,7 +211,7 @@ describe("replace-container", () => {
     it("continue: the failure is reported but later batches still run", async () => {
       const t = setup({ failureAction: "continue" }, 3);
       failSlot(t, 2);
-      const result = await executePlan(t.plan, t.ctx);
+      const result = await execute(t.plan, t.ctx);
       expect(result.ok).toBe(false);
       expect(result.done).toEqual(["container:web.1:replace", "container:web.3:replace"]);
       expect(result.failed.map((f) => [f.op.id, f.blocking])).toEqual([
@@ -225,7 +231,7 @@ describe("replace-container", () => {
     it("rollback: slots replaced earlier in the run go back to their previous replicas", async () => {
       const t = setup({ failureAction: "rollback" }, 3);
       failSlot(t, 3);
-      const result = await executePlan(t.plan, t.ctx);
+      const result = await execute(t.plan, t.ctx);
       expect(result.failed.map((f) => f.op.id)).toEqual(["container:web.3:replace"]);
       expect(result.failed[0]?.error).toMatch(
         /^update of web failed at slot 3: .* exited with code 2; the previous replica was restored; rolled back slots 2, 1 to the previous version$/,
@@ -242,7 +248,7 @@ describe("replace-container", () => {
 
     it("rollback: when every slot succeeds the kept predecessors are removed at the end", async () => {
       const t = setup({ failureAction: "rollback" }, 2);
-      const result = await executePlan(t.plan, t.ctx);
+      const result = await execute(t.plan, t.ctx);
       expect(result.ok).toBe(true);
       expect(summary(t.engine)).toEqual(["demo_web.1 new running", "demo_web.2 new running"]);
       const calls = t.engine.calls;
@@ -255,7 +261,7 @@ describe("replace-container", () => {
     it("rollback: a slot of the same batch still being monitored undoes itself", async () => {
       const t = setup({ failureAction: "rollback", parallelism: 2, monitorMs: 200 }, 2);
       failSlot(t, 2);
-      const result = await executePlan(t.plan, t.ctx);
+      const result = await execute(t.plan, t.ctx);
       expect(result.failed.map((f) => f.op.id).sort()).toEqual([
         "container:web.1:replace",
         "container:web.2:replace",
@@ -278,7 +284,7 @@ describe("replace-container", () => {
         failSlot(t, 1);
         failSlot(t, 2);
         failSlot(t, 3);
-        const result = await executePlan(t.plan, t.ctx);
+        const result = await execute(t.plan, t.ctx);
         expect(result.failed.map((f) => [f.op.id, f.blocking])).toEqual([
           ["container:web.1:replace", false],
           ["container:web.2:replace", false],
@@ -309,7 +315,7 @@ describe("replace-container", () => {
       id: "old1",
     });
     const sink = recordingSink();
-    const result = await executePlan(
+    const result = await execute(
       planOf(STACK, [ops.replace(STACK, "web", 1, "old1", "stop-first")]),
       {
         engine,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { RestartTracker, withoutRestarts } from "../../../../src/drivers/docker/supervise.js";
-import type { ObservedContainer } from "../../../../src/core/observed-state.js";
+import type { ObservedContainer } from "../../../../src/core/replica.js";
 import type { Plan } from "../../../../src/core/operation.js";
+import type { DockerOperation } from "../../../../src/drivers/docker/operations.js";
+import { op } from "./helpers/fake-engine.js";
 import type { RestartPolicySpec, ServiceSpec } from "../../../../src/model/types.js";
 import { buildService } from "../../../integration/docker/helpers.js";
 
@@ -92,29 +94,24 @@ describe("withoutRestarts", () => {
       externalNetworks: [],
       externalVolumes: [],
     };
-    const start = (id: string, containerId: string, slot: number) => ({
-      id,
-      kind: "start-container" as const,
-      service: "web",
-      slot,
-      name: `s_web.${slot}`,
-      containerId,
-      cause: "not running" as const,
-      after: [],
-    });
-    const plan: Plan = {
+    const start = (id: string, containerId: string, slot: number) =>
+      op({
+        id,
+        kind: "start-container" as const,
+        service: "web",
+        slot,
+        name: `s_web.${slot}`,
+        containerId,
+        cause: "not running" as const,
+        after: [],
+      });
+    const plan: Plan<DockerOperation> = {
       stack: "s",
       warnings: [],
       operations: [
         start("a", "c1", 1),
         start("b", "c2", 2),
-        {
-          id: "w",
-          kind: "delay",
-          ms: 1,
-          cause: "update delay",
-          after: ["a", "b"],
-        } as unknown as Plan["operations"][number],
+        op({ id: "w", kind: "delay", ms: 1, cause: "update delay", after: ["a", "b"] }),
       ],
     };
     const out = withoutRestarts(plan, observed);

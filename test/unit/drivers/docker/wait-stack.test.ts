@@ -54,6 +54,20 @@ describe("waitForStack", () => {
     expect(t.sink.of("waiting")).toHaveLength(1);
   });
 
+  it("does not count a replica that exits just after it started as ready", async () => {
+    // Running at the first observations, then exited 3: a crash on bad configuration.
+    const t = setup([serviceSpec("web", { restart: "none" })], {
+      web: [{ behavior: { exitCode: 3, exitAfterReads: 3, logs: ["bad config"] } }],
+    });
+    const result = await waitForStack(t.spec, { ...t.ctx, timeoutMs: 5_000 });
+    expect(result).toMatchObject({
+      ok: false,
+      timedOut: false,
+      message: "web is not ready: demo_web.1 exited with code 3",
+      logs: ["bad config"],
+    });
+  });
+
   it("fails at once on an unhealthy replica, naming it, with its logs", async () => {
     const t = setup([serviceSpec("web"), serviceSpec("db")], {
       web: [{}],

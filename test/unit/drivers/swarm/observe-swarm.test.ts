@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { swarmDriverIssues } from "../../../../src/api/preflight.js";
+import { swarmDriverIssues } from "../../../../src/drivers/swarm/preflight.js";
 import { judgeSwarmService } from "../../../../src/drivers/swarm/readiness.js";
 import {
   latestTaskErrors,

@@ -94,7 +94,7 @@ describe("reconcileSwarm", () => {
       ].join("\n"),
     );
     const web = plan.operations.find((op) => op.id === "service:web:create");
-    expect(web?.after).toEqual(["network:demo_back:create", "service:db:wait:service_healthy"]);
+    expect(web?.after).toEqual(["network:demo_back:create", "wait:db:service_healthy"]);
   });
 
   it("plans nothing for a stack that matches: no spurious rolling restart", () => {
@@ -114,6 +114,7 @@ describe("reconcileSwarm", () => {
       {
         id: "service:web:update",
         kind: "update-service",
+        text: "update service demo_web",
         service: "web",
         name: "demo_web",
         serviceId: "id-web",
@@ -150,7 +151,7 @@ describe("reconcileSwarm", () => {
     expect(plan.operations.map((op) => `${op.id} <- ${op.after.join(",")}`)).toEqual([
       "secret:demo_pw-22222222:create <- ",
       "service:db:update <- secret:demo_pw-22222222:create",
-      "service:db:wait:service_healthy <- service:db:update",
+      "wait:db:service_healthy <- service:db:update",
       "secret:demo_pw-11111111:remove <- service:db:update",
     ]);
     expect(plan.operations[0]?.cause).toBe("content changed");

@@ -4,28 +4,46 @@
 // inspectContainer of a container and every observe advances the containers it reports by
 // one, so a behaviour like "healthy after 2 reads" is deterministic without wall-clock time.
 import type {
-  ContainerRequest,
-  Engine,
+  ContainerStats,
   EngineEvent,
   EngineInfo,
   LogLine,
   PullProgress,
   StackSummary,
-} from "../../../../../src/core/engine.js";
+} from "../../../../../src/core/driver.js";
 import { EngineError } from "../../../../../src/core/errors.js";
 import type {
   ContainerState,
   HealthState,
   ObservedContainer,
-  ObservedState,
-} from "../../../../../src/core/observed-state.js";
+} from "../../../../../src/core/replica.js";
+import type {
+  BuildRequest,
+  ContainerEngine,
+  ContainerRequest,
+} from "../../../../../src/drivers/docker/container-engine.js";
+import type { DockerObservedState } from "../../../../../src/drivers/docker/observed-state.js";
+import {
+  DOCKER_OPERATIONS,
+  type DockerDraft,
+  type DockerOperation,
+} from "../../../../../src/drivers/docker/operations.js";
 import type { ProgressEvent, ProgressSink } from "../../../../../src/progress/events.js";
 import type {
   DependencyCondition,
   NetworkSpec,
+  RestartPolicySpec,
+  StackSpec,
   VolumeSpec,
 } from "../../../../../src/model/types.js";
-import type { Operation, Plan } from "../../../../../src/core/operation.js";
+import type { Plan } from "../../../../../src/core/operation.js";
+import type { RunContext } from "../../../../../src/core/driver.js";
+import {
+  executePlan,
+  type ExecuteContext,
+  type ExecuteResult,
+} from "../../../../../src/core/execute-plan.js";
+import { dockerRunner } from "../../../../../src/drivers/docker/run-operation.js";
 import { containerName } from "../../../../../src/model/naming.js";
 
 /** How a container created by the executor behaves once started. */
@@ -79,9 +97,8 @@ export const reset = () =>
 export const invalid = (message = "bad parameter") =>
   new EngineError("invalid", message, { statusCode: 400 });
 
-/** In-memory `Engine` with fault injection; see the file comment. */
-export class FakeEngine implements Engine {
-  readonly driver = "docker" as const;
+/** In-memory `ContainerEngine` with fault injection; see the file comment. */
+export class FakeEngine implements ContainerEngine {
   readonly address = "fake://engine";
   /** Writes in order, e.g. `create demo_web.1`, `stop demo_web.1`, `rename demo_web.1.abc -> demo_web.1`. */
   readonly calls: string[] = [];
@@ -116,7 +133,7 @@ export class FakeEngine implements Engine {
 
   /** The next `times` calls of `method` (whose first argument matches) throw `error()`. */
   fail(
-    method: keyof Engine,
+    method: keyof ContainerEngine & string,
     error: () => Error,
     times = 1,
     match?: (arg: string) => boolean,
@@ -299,7 +316,7 @@ export class FakeEngine implements Engine {
       readonly externalNetworks?: readonly string[];
       readonly externalVolumes?: readonly string[];
     },
-  ): Promise<ObservedState> {
+  ): Promise<DockerObservedState> {
     this.observeCount += 1;
     await this.enter("observe", stack, false);
     const mine = [...this.containers.values()].filter((c) => c.stack === stack);
@@ -392,6 +409,57 @@ export class FakeEngine implements Engine {
       behavior,
     });
     return id;
+  }
+
+  async buildImage(request: BuildRequest, onProgress?: (p: PullProgress) => void): Promise<void> {
+    await this.enter("buildImage", request.image, true);
+    this.calls.push(`build ${request.image}`);
+    onProgress?.({ image: request.image, status: "Step 1/1 : FROM scratch" });
+    this.images.add(request.image);
+  }
+
+  async createIngressContainer(spec: StackSpec, name: string, configHash: string): Promise<string> {
+    await this.enter("createIngressContainer", name, true);
+    this.calls.push(`create ingress ${name}`);
+    const id = `c${this.nextId++}`;
+    this.containers.set(id, {
+      id,
+      name,
+      stack: spec.name,
+      service: "ingress",
+      slot: 0,
+      configHash,
+      image: "haproxy",
+      state: "created",
+      hasHealth: false,
+      reads: 0,
+      restartCount: 0,
+      createdAt: this.timestamp(),
+      behavior: {},
+    });
+    return id;
+  }
+
+  /** Files written with `putArchive`, by container id. */
+  readonly archives = new Map<string, Buffer[]>();
+
+  async readFile(_id: string, _path: string): Promise<Buffer | undefined> {
+    return undefined;
+  }
+
+  async putArchive(id: string, tar: Buffer): Promise<void> {
+    await this.enter("putArchive", this.containers.get(id)?.name ?? id, true);
+    this.archives.set(id, [...(this.archives.get(id) ?? []), tar]);
+  }
+
+  async updateRestartPolicy(id: string, policy: RestartPolicySpec): Promise<void> {
+    const name = this.containers.get(id)?.name ?? id;
+    await this.enter("updateRestartPolicy", name, true);
+    this.calls.push(`restart-policy ${name} ${policy.condition}`);
+  }
+
+  async stats(_id: string): Promise<ContainerStats> {
+    return { cpuPercent: 0, memoryBytes: 0 };
   }
 
   async startContainer(id: string): Promise<void> {
@@ -487,61 +555,71 @@ export function recordingSink(): ProgressSink & {
   };
 }
 
-/** Operation builders with the planner's id conventions, for hand-written plans. */
+/** `draft` with the text its planner would give it. */
+export function op(draft: DockerDraft): DockerOperation {
+  return { ...draft, text: DOCKER_OPERATIONS.describe(draft) } as DockerOperation;
+}
+
+/** DockerOperation builders with the planner's id conventions, for hand-written plans. */
 export const ops = {
-  pull: (image: string, after: readonly string[] = []): Operation => ({
-    id: `image:${image}:pull`,
-    kind: "pull-image",
-    image,
-    cause: "image missing",
-    after,
-  }),
-  network: (stack: string, key: string, after: readonly string[] = []): Operation => ({
-    id: `network:${key}:create`,
-    kind: "create-network",
-    network: key,
-    name: `${stack}_${key}`,
-    cause: "not found",
-    after,
-  }),
-  volume: (stack: string, key: string, after: readonly string[] = []): Operation => ({
-    id: `volume:${key}:create`,
-    kind: "create-volume",
-    volume: key,
-    name: `${stack}_${key}`,
-    cause: "not found",
-    after,
-  }),
+  pull: (image: string, after: readonly string[] = []): DockerOperation =>
+    op({
+      id: `image:${image}:pull`,
+      kind: "pull-image",
+      image,
+      cause: "image missing",
+      after,
+    }),
+  network: (stack: string, key: string, after: readonly string[] = []): DockerOperation =>
+    op({
+      id: `network:${key}:create`,
+      kind: "create-network",
+      network: key,
+      name: `${stack}_${key}`,
+      cause: "not found",
+      after,
+    }),
+  volume: (stack: string, key: string, after: readonly string[] = []): DockerOperation =>
+    op({
+      id: `volume:${key}:create`,
+      kind: "create-volume",
+      volume: key,
+      name: `${stack}_${key}`,
+      cause: "not found",
+      after,
+    }),
   create: (
     stack: string,
     service: string,
     slot: number,
     after: readonly string[] = [],
-  ): Operation => ({
-    id: `container:${service}.${slot}:create`,
-    kind: "create-container",
-    service,
-    slot,
-    name: containerName(stack, service, slot),
-    cause: "not found",
-    after,
-  }),
+  ): DockerOperation =>
+    op({
+      id: `container:${service}.${slot}:create`,
+      kind: "create-container",
+      service,
+      slot,
+      name: containerName(stack, service, slot),
+      cause: "not found",
+      after,
+    }),
   remove: (
     stack: string,
     service: string,
     slot: number,
     containerId: string,
     after: readonly string[] = [],
-  ): Operation => ({
-    id: `container:${containerName(stack, service, slot)}:remove`,
-    kind: "remove-container",
-    service,
-    slot,
-    name: containerName(stack, service, slot),
-    containerId,
-    cause: "scale down",
-    after,
-  }),
+  ): DockerOperation =>
+    op({
+      id: `container:${containerName(stack, service, slot)}:remove`,
+      kind: "remove-container",
+      service,
+      slot,
+      name: containerName(stack, service, slot),
+      containerId,
+      cause: "scale down",
+      after,
+    }),
   replace: (
     stack: string,
     service: string,
@@ -549,39 +627,56 @@ export const ops = {
     containerId: string,
     order: "stop-first" | "start-first",
     after: readonly string[] = [],
-  ): Operation => ({
-    id: `container:${service}.${slot}:replace`,
-    kind: "replace-container",
-    service,
-    slot,
-    name: containerName(stack, service, slot),
-    containerId,
-    order,
-    cause: "config hash diverged",
-    after,
-  }),
+  ): DockerOperation =>
+    op({
+      id: `container:${service}.${slot}:replace`,
+      kind: "replace-container",
+      service,
+      slot,
+      name: containerName(stack, service, slot),
+      containerId,
+      order,
+      cause: "config hash diverged",
+      after,
+    }),
   wait: (
     service: string,
     condition: DependencyCondition,
     after: readonly string[] = [],
-  ): Operation => ({
-    id: `wait:${service}:${condition}`,
-    kind: "wait-ready",
-    service,
-    condition,
-    cause: "dependency",
-    after,
-  }),
-  delay: (id: string, ms: number, after: readonly string[] = []): Operation => ({
-    id,
-    kind: "delay",
-    ms,
-    cause: "update delay",
-    after,
-  }),
+  ): DockerOperation =>
+    op({
+      id: `wait:${service}:${condition}`,
+      kind: "wait-ready",
+      service,
+      condition,
+      cause: "dependency",
+      after,
+    }),
+  delay: (id: string, ms: number, after: readonly string[] = []): DockerOperation =>
+    op({
+      id,
+      kind: "delay",
+      ms,
+      cause: "update delay",
+      after,
+    }),
 };
 
 /** A plan of `operations` for `stack`. */
-export function planOf(stack: string, operations: readonly Operation[]): Plan {
+export function planOf(
+  stack: string,
+  operations: readonly DockerOperation[],
+): Plan<DockerOperation> {
   return { stack, operations, warnings: [] };
+}
+
+/** What a test run of a docker plan needs: the executor's context, the runner's, and the engine. */
+export type DockerTestContext = ExecuteContext & RunContext & { readonly engine: FakeEngine };
+
+/** Runs `plan` with the core executor and the docker driver's runner on the fake engine. */
+export function execute(
+  plan: Plan<DockerOperation>,
+  ctx: DockerTestContext,
+): Promise<ExecuteResult<DockerOperation>> {
+  return executePlan(plan, dockerRunner(ctx.engine, plan, ctx), ctx);
 }

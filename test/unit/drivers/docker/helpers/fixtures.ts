@@ -1,12 +1,11 @@
 // Builders for planner tests: complete, normalised StackSpec/ServiceSpec values with small
 // overrides, and observations that match (or deliberately diverge from) a spec.
 import { containerName, scopedName } from "../../../../../src/model/naming.js";
+import type { ObservedContainer, ObservedNetwork } from "../../../../../src/core/replica.js";
 import type {
-  ObservedContainer,
-  ObservedNetwork,
-  ObservedState,
+  DockerObservedState,
   ObservedVolume,
-} from "../../../../../src/core/observed-state.js";
+} from "../../../../../src/drivers/docker/observed-state.js";
 import { networkConfigHash, serviceConfigHash } from "../../../../../src/model/config-hash.js";
 import type {
   DependencyCondition,
@@ -199,7 +198,7 @@ export interface ObservationOverrides {
 }
 
 /** An observation of `spec.name` with nothing in it unless given. */
-export function observation(spec: StackSpec, o: ObservationOverrides = {}): ObservedState {
+export function observation(spec: StackSpec, o: ObservationOverrides = {}): DockerObservedState {
   return {
     stack: spec.name,
     containers: o.containers ?? [],
@@ -212,7 +211,7 @@ export function observation(spec: StackSpec, o: ObservationOverrides = {}): Obse
 }
 
 /** What the engine looks like right after a successful deploy of `spec`. */
-export function converged(spec: StackSpec, o: ObservationOverrides = {}): ObservedState {
+export function converged(spec: StackSpec, o: ObservationOverrides = {}): DockerObservedState {
   const own = Object.values(spec.networks).filter((n) => !n.external);
   const ownVolumes = Object.values(spec.volumes).filter((v) => !v.external);
   return observation(spec, {

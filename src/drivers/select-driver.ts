@@ -1,5 +1,5 @@
-import type { ConnectOptions } from "./connect.js";
-import type { Engine } from "../core/engine.js";
+import type { Driver } from "../core/driver.js";
+import type { ConnectOptions } from "./connect-driver.js";
 
 /**
  * The engine driver for `env`, chosen: `options.driver` when given; else swarm when the
@@ -8,25 +8,25 @@ import type { Engine } from "../core/engine.js";
  * dockerode with them) are imported here on first use, so CLI commands that never reach an
  * engine (`config`, `--help`, invalid input) start in a fraction of the time.
  */
-export async function selectEngine(
+export async function selectDriver(
   env: Readonly<Record<string, string | undefined>> = process.env,
   options: ConnectOptions = {},
-): Promise<{ readonly engine: Engine; readonly reason: string }> {
-  const { connectEngine } = await import("./connect.js");
+): Promise<{ readonly driver: Driver; readonly reason: string }> {
+  const { connectDriver } = await import("./connect-driver.js");
   if (options.driver !== undefined) {
-    return { engine: connectEngine(env, options), reason: "chosen with --driver" };
+    return { driver: connectDriver(env, options), reason: "chosen with --driver" };
   }
-  const docker = connectEngine(env, { driver: "docker" });
+  const docker = connectDriver(env, { driver: "docker" });
   let manager = false;
   try {
     manager = (await docker.ping()).swarmManager;
   } catch {
-    return { engine: docker, reason: "the engine did not answer" };
+    return { driver: docker, reason: "the engine did not answer" };
   }
   return manager
     ? {
-        engine: connectEngine(env, { driver: "swarm" }),
+        driver: connectDriver(env, { driver: "swarm" }),
         reason: "the engine is an active swarm manager",
       }
-    : { engine: docker, reason: "the engine is not a swarm manager" };
+    : { driver: docker, reason: "the engine is not a swarm manager" };
 }

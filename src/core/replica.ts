@@ -1,7 +1,7 @@
 /**
- * Engine-neutral observation of one stack: what exists now, read only by labels.
- * Drivers produce it; the planner and the UI read it. Arrays are in no particular order;
- * the planner sorts before iterating.
+ * What every driver reports about the replicas of a stack, whatever they are on the engine
+ * (containers on one engine, tasks on a swarm): the read views (`ps`, `services`, `logs`,
+ * the live UI) and the waits read these rows. Arrays are in no particular order; readers sort.
  */
 
 export type ContainerState =
@@ -47,30 +47,11 @@ export interface ObservedContainer {
   readonly role?: "ingress";
 }
 
+/** A network of the stack, found by label (both drivers create networks). */
 export interface ObservedNetwork {
   readonly id: string;
   readonly name: string;
   /** Key in the stack file's `networks:` from the network label. */
   readonly key: string;
   readonly configHash: string;
-}
-
-export interface ObservedVolume {
-  readonly name: string;
-  readonly key: string;
-}
-
-/** Everything the planner needs to know about the engine for one stack. */
-export interface ObservedState {
-  readonly stack: string;
-  readonly containers: readonly ObservedContainer[];
-  readonly networks: readonly ObservedNetwork[];
-  readonly volumes: readonly ObservedVolume[];
-  /** Image references that are present locally (of those the observation was asked about). */
-  readonly presentImages: readonly string[];
-  /** Build-hash label of present images (of those asked about) that `stack` built. */
-  readonly imageBuildHashes?: Readonly<Record<string, string>>;
-  /** External network/volume names (of those asked about) that exist on the engine. */
-  readonly externalNetworks: readonly string[];
-  readonly externalVolumes: readonly string[];
 }

@@ -33,6 +33,7 @@ describe("planRemove", () => {
     expect(plan.operations.find((o) => o.id === "container:demo_web.2:remove")).toEqual({
       id: "container:demo_web.2:remove",
       kind: "remove-container",
+      text: "remove container demo_web.2",
       name: "demo_web.2",
       containerId: "id-web-2",
       service: "web",
@@ -48,6 +49,7 @@ describe("planRemove", () => {
     expect(plan.operations.at(-1)).toEqual({
       id: "volume:demo_data:remove",
       kind: "remove-volume",
+      text: "remove volume demo_data",
       name: "demo_data",
       cause: "removed by rm",
       after: [

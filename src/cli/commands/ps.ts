@@ -1,0 +1,97 @@
+import type { Command } from "commander";
+import { Option } from "commander";
+import { stackReplicas } from "../../api/status.js";
+import type { DriverName } from "../../core/driver.js";
+import { loadStack } from "../../stackfile/load-stack.js";
+import { formatAge, formatTable } from "../format-table.js";
+import {
+  checkStackName,
+  driverFromEnv,
+  driverOption,
+  fileOptions,
+  loadOptions,
+} from "../options.js";
+
+/** `stack ps NAME`: every replica; live on a terminal, one table (or JSON) otherwise. */
+export function registerPs(program: Command): void {
+  fileOptions(
+    program
+      .command("ps")
+      .addOption(driverOption())
+      .description("show every replica of a stack; on a terminal it stays live until q or Ctrl-C")
+      .argument("<name>", "stack name")
+      .addOption(
+        new Option("--format <format>", "print once in this format (table|json)").choices([
+          "table",
+          "json",
+        ]),
+      )
+      .option("--no-watch", "print once and exit, even on a terminal")
+      .option("--stats", "live view: also show CPU and memory against the limit per replica"),
+  ).action(async (name: string, opts) => {
+    const stack = checkStackName(name);
+    const { isInteractive } = await import("../../ui/terminal.js");
+    if (
+      opts.watch !== false &&
+      opts.format === undefined &&
+      isInteractive(process.stdout, process.env)
+    ) {
+      // The stack file is optional here: with it the view shows the true desired counts.
+      let desired: Record<string, number> | undefined;
+      if ((opts.composeFile as string[]).length > 0) {
+        const { spec } = await loadStack({ ...loadOptions(opts), stackName: stack });
+        desired = Object.fromEntries(
+          Object.values(spec.services).map((s) => [s.name, s.deploy.replicas]),
+        );
+      }
+      const { runPsLive } = await import("../../ui/run-ps-live.js");
+      await runPsLive({
+        driver: await driverFromEnv(opts.driver as DriverName | undefined),
+        stack,
+        stats: Boolean(opts.stats),
+        ...(desired !== undefined && { desired }),
+        stdout: process.stdout,
+        stdin: process.stdin,
+        env: process.env,
+      });
+      return;
+    }
+    const rows = await stackReplicas(
+      await driverFromEnv(opts.driver as DriverName | undefined),
+      stack,
+    );
+    if (opts.format === "json") {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    const now = new Date();
+    const withNode = rows.some((r) => r.node !== undefined);
+    process.stdout.write(
+      formatTable(
+        // NODE only on a swarm, where tasks run across nodes.
+        [
+          "NAME",
+          "IMAGE",
+          ...(withNode ? ["NODE"] : []),
+          "STATE",
+          "HEALTH",
+          "SINCE",
+          "RESTARTS",
+          "PORTS",
+          "ERROR",
+        ],
+        rows.map((r) => [
+          r.name,
+          r.image,
+          ...(withNode ? [r.node ?? ""] : []),
+          r.exitCode !== undefined ? `${r.state} (${r.exitCode})` : r.state,
+          r.health ?? "",
+          formatAge(r.since, now),
+          String(r.restartCount),
+          r.ports.join(", "),
+          r.error ?? "",
+        ]),
+      ),
+    );
+  });
+}

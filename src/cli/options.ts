@@ -1,0 +1,136 @@
+/**
+ * What the commands share: option definitions, argument checks, the stack-file loading
+ * options, driver selection and Ctrl-C handling. One place, so every command spells a flag
+ * the same way.
+ */
+import { Option, type Command } from "commander";
+import type { Driver, DriverName } from "../core/driver.js";
+import { STACK_NAME_PATTERN } from "../model/naming.js";
+import { selectDriver } from "../drivers/select-driver.js";
+import { SpecError } from "../stackfile/errors.js";
+import { parseDurationMs } from "../stackfile/units.js";
+import { EXIT } from "./exit-codes.js";
+import { CliExit } from "./handle-error.js";
+
+/** What a command's action reports back to `main`. */
+export interface ExitCode {
+  code: number;
+}
+
+/** Commander collector for repeatable options. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Parser of a whole number >= 1 for option `name`; anything else is exit 2. */
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new CliExit(
+        EXIT.invalidInput,
+        `error: ${name} must be a whole number >= 1, got "${value}"`,
+      );
+    return n;
+  };
+}
+
+/** `name` when it is a valid stack name (compose's project-name rule); else exit 2. */
+export function checkStackName(name: string): string {
+  if (!STACK_NAME_PATTERN.test(name)) {
+    throw new CliExit(
+      EXIT.invalidInput,
+      `error: invalid stack name "${name}": use lowercase letters, digits, "_" and "-", starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/** `--driver docker|swarm`. */
+export function driverOption(): Option {
+  return new Option(
+    "--driver <driver>",
+    "engine driver (default: swarm on a swarm manager, else docker)",
+  ).choices(["docker", "swarm"]);
+}
+
+/** `--progress auto|tty|plain|json|quiet`. */
+export function progressOption(): Option {
+  return new Option("--progress <mode>", "progress output")
+    .choices(["auto", "tty", "plain", "json", "quiet"])
+    .default("auto");
+}
+
+/** `--format` with `choices`, defaulting to `fallback`. */
+export function formatOption<T extends string>(choices: readonly T[], fallback: T): Option {
+  return new Option("--format <format>", `output format (${choices.join("|")})`)
+    .choices(choices)
+    .default(fallback);
+}
+
+/** `-c/--compose-file` (repeatable) and `--env-file` (repeatable) on `cmd`. */
+export function fileOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "-c, --compose-file <file>",
+      "stack file (repeatable, merged in order; - reads stdin)",
+      collect,
+      [],
+    )
+    .option("--env-file <file>", "file of variables for interpolation (repeatable)", collect, []);
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (chunk: string) => (text += chunk));
+    process.stdin.on("end", () => resolve(text));
+    process.stdin.on("error", reject);
+  });
+}
+
+/** The stack-file loading options of a command that has {@link fileOptions}. */
+export function loadOptions(opts: { composeFile: string[]; envFile: string[] }) {
+  return {
+    files: opts.composeFile,
+    envFiles: opts.envFile,
+    cwd: process.cwd(),
+    env: process.env,
+    readStdin,
+  };
+}
+
+/**
+ * The engine driver for this process's environment: `driver` when --driver was given, else
+ * swarm when the engine is an active swarm manager, docker otherwise.
+ */
+export async function driverFromEnv(driver?: DriverName): Promise<Driver> {
+  return (await selectDriver(process.env, driver === undefined ? {} : { driver })).driver;
+}
+
+/** Aborts on the first Ctrl-C (work stops at a safe point); a second one exits at once. */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = () => {
+    count += 1;
+    if (count > 1) process.exit(EXIT.interrupted);
+    process.stderr.write(
+      "interrupted: finishing the current engine calls (Ctrl-C again to quit now)\n",
+    );
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return controller.signal;
+}
+
+/** `--timeout` as milliseconds; a malformed duration is exit 2. */
+export function parseTimeout(text: string): number {
+  try {
+    return parseDurationMs(text);
+  } catch {
+    throw new SpecError([
+      { path: "--timeout", message: `must be a duration like "90s" or "5m", got "${text}"` },
+    ]);
+  }
+}

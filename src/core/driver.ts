@@ -1,0 +1,235 @@
+/**
+ * The contract between the driver-neutral core (converge loop, plan executor, API, CLI, UI)
+ * and an engine driver (`src/drivers/docker`, `src/drivers/swarm`). A driver owns everything
+ * that differs between engines: what it observes, how it plans (a pure reconcile), how it
+ * runs each operation, how it judges readiness, and the read views. Nothing outside
+ * `src/drivers/` knows which driver it talks to.
+ */
+import type { SpecIssue, SpecWarning, StackSpec } from "../model/types.js";
+import type { ProgressSink } from "../progress/events.js";
+import type { Operation, Plan } from "./operation.js";
+import type { ContainerState, HealthState, ObservedContainer } from "./replica.js";
+import type { RetryOptions } from "./retry-policy.js";
+import type { ServiceRow } from "./views.js";
+
+/** The engine drivers: plain containers on one engine, or services on a Docker Swarm. */
+export type DriverName = "docker" | "swarm";
+
+/** Facts about the engine a driver talks to. */
+export interface EngineInfo {
+  /** Where it is reached, e.g. `unix:///var/run/docker.sock`. */
+  readonly address: string;
+  readonly serverVersion: string;
+  readonly apiVersion: string;
+  /** True when this engine is an active swarm manager. */
+  readonly swarmManager: boolean;
+}
+
+/** One stack found on the engine, for `stack ls`. */
+export interface StackSummary {
+  readonly name: string;
+  readonly services: number;
+  readonly containers: number;
+  readonly running: number;
+}
+
+/** Image pull or build progress, aggregated over layers. */
+export interface PullProgress {
+  readonly image: string;
+  readonly status: string;
+  readonly currentBytes?: number;
+  readonly totalBytes?: number;
+}
+
+/** One log line of one replica. */
+export interface LogLine {
+  readonly container: string;
+  readonly stream: "stdout" | "stderr";
+  readonly text: string;
+  readonly time?: string;
+}
+
+/** One resource sample of one container, for `stack ps --stats`. */
+export interface ContainerStats {
+  /** CPU use; 100 means one full core. */
+  readonly cpuPercent: number;
+  /** Memory in use, without the page cache. */
+  readonly memoryBytes: number;
+  /** The container's memory limit (the host's memory when it has none), when known. */
+  readonly memoryLimitBytes?: number;
+}
+
+/** A change on the engine that concerns a stack; only a trigger to re-observe. */
+export interface EngineEvent {
+  readonly type: "container" | "network" | "volume" | "service" | "engine";
+  readonly action: string;
+  readonly name?: string;
+  readonly service?: string;
+}
+
+/** What a driver's preflight found: errors stop the deploy before any change. */
+export interface DriverIssues {
+  readonly errors: readonly SpecIssue[];
+  readonly warnings: readonly SpecWarning[];
+  /**
+   * Service settings this driver ignores (say `privileged` on swarm); its warnings already
+   * say so, so other warnings about them (security) are left out.
+   */
+  readonly ignoredSettings: readonly string[];
+}
+
+/** What a deploy asks of the planner besides the spec and the observation. */
+export interface PlanOptions {
+  /** Remove services/containers that are no longer in the file (else only warn). */
+  readonly prune: boolean;
+  /** Recreate every replica even when its hash matches (`--force-recreate`). */
+  readonly forceRecreate?: boolean;
+  /** Restrict to these services (and nothing else is touched), e.g. `stack scale`. */
+  readonly services?: readonly string[];
+  /** Build every image of a service with `build:` even when it is current (`--build`). */
+  readonly build?: boolean;
+}
+
+/** Backoff bounds of engine calls (tests shrink them); the signal comes separately. */
+export type RetryBounds = Pick<RetryOptions, "retries" | "minTimeoutMs" | "maxTimeoutMs">;
+
+/** What running the operations of one plan needs. */
+export interface RunContext {
+  /** The spec the plan was made from; operations name its services, networks and volumes. */
+  readonly spec: StackSpec;
+  readonly sink: ProgressSink;
+  /** Ctrl-C: running operations stop after their current engine call. */
+  readonly signal?: AbortSignal;
+  /** Limit of one readiness gate or of a new replica reaching running/healthy. */
+  readonly readyTimeoutMs?: number;
+  /** Pause between two polls of the engine while waiting; default 500 ms. */
+  readonly pollIntervalMs?: number;
+  readonly retry?: RetryBounds;
+}
+
+/**
+ * Performs the operations of one plan execution. `run` maps one operation to its engine
+ * calls and decides nothing; it throws `StepFailure` (with the replica's last log lines),
+ * `EngineError` or `InterruptedError`.
+ */
+export interface OperationRunner<Op extends Operation = Operation> {
+  run(op: Op): Promise<void>;
+  /**
+   * Called once for every operation after it ended (done, failed or skipped); the executor
+   * waits for it before reporting the operation. The docker driver finishes a service's
+   * rolling update here (removing kept predecessors, or rolling back).
+   */
+  settle?(op: Op): Promise<void>;
+}
+
+/** The replica a failed or timed-out wait is about. */
+export interface WaitReplica {
+  readonly service: string;
+  readonly slot: number;
+  /** Engine name; undefined when the slot has no container at all. */
+  readonly container?: string;
+  readonly state?: ContainerState;
+  readonly exitCode?: number;
+  readonly health?: HealthState;
+}
+
+/** What `deploy --wait` needs. */
+export interface WaitOptions {
+  readonly sink: ProgressSink;
+  /** Limit for the whole wait. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** Pause between two observations; default 500 ms. */
+  readonly pollIntervalMs?: number;
+  /** Only these services (default: every service of the spec). */
+  readonly services?: readonly string[];
+  readonly retry?: RetryBounds;
+}
+
+/** Outcome of `deploy --wait`. */
+export interface WaitResult {
+  readonly ok: boolean;
+  readonly timedOut: boolean;
+  readonly interrupted: boolean;
+  /** Why it failed, naming the replica or service: "app_db.1 exited with code 1". */
+  readonly message?: string;
+  readonly replica?: WaitReplica;
+  /** The replica's last log lines. */
+  readonly logs?: readonly string[];
+}
+
+/** What `deploy --watch` needs. */
+export interface WatchOptions {
+  readonly sink: ProgressSink;
+  /** Aborting ends the watch; the stack is left running. */
+  readonly signal: AbortSignal;
+  readonly parallel: number;
+  readonly prune: boolean;
+}
+
+/**
+ * One deploy of one spec on a driver: the spec as the driver prepared it (secret contents
+ * read, desired state computed), and the steps the core's converge loop drives. `plan` is
+ * pure: no I/O, no clock, no randomness.
+ */
+export interface Deployment<Observed = unknown, Op extends Operation = Operation> {
+  readonly spec: StackSpec;
+  /** Reads the stack's objects on the engine (and what the plan needs to know: images, externals). */
+  observe(): Promise<Observed>;
+  plan(observed: Observed, options: PlanOptions): Plan<Op>;
+  /** A runner for one execution of `plan`. */
+  runner(plan: Plan<Op>, context: RunContext): OperationRunner<Op>;
+  /** `deploy --wait`: until every replica of the spec is ready, one fails, or time runs out. */
+  waitReady(options: WaitOptions): Promise<WaitResult>;
+  /**
+   * `deploy --watch`: keeps the stack converged until the signal aborts. A driver whose
+   * engine supervises the stack itself (swarm) says so and returns.
+   */
+  watch(options: WatchOptions): Promise<void>;
+}
+
+/** `stack rm` on a driver: the plan (from a fresh observation) and how to run it. */
+export interface Removal<Op extends Operation = Operation> {
+  readonly plan: Plan<Op>;
+  runner(context: RunContext): OperationRunner<Op>;
+  /** Said after the removal, e.g. the volumes kept. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * An engine driver. Every method throws `EngineError` only (classified once, in the
+ * driver's API layer); removing something missing succeeds, so a re-run after a crash is
+ * safe. Only `src/drivers/` implements it, and only the drivers import dockerode.
+ */
+export interface Driver {
+  readonly name: DriverName;
+  /** Address for messages, e.g. `unix:///var/run/docker.sock`. */
+  readonly address: string;
+  ping(): Promise<EngineInfo>;
+  /** Checks `spec` against what this driver can do, before any change (may read the engine). */
+  preflight(spec: StackSpec): Promise<DriverIssues>;
+  /**
+   * Prepares a deploy of `spec`: reads what it needs besides the spec (secret and config
+   * contents, with `env` for `environment:` sources). Throws `SpecError` for unreadable input.
+   */
+  prepare(spec: StackSpec, env: Readonly<Record<string, string | undefined>>): Promise<Deployment>;
+  /** Plans `stack rm` of `stack` from a fresh observation; named volumes only with `volumes`. */
+  planRemoval(stack: string, options: { readonly volumes: boolean }): Promise<Removal>;
+  listStacks(): Promise<readonly StackSummary[]>;
+  /** The replicas (containers or tasks) of `stack` that matter now. */
+  replicas(stack: string): Promise<readonly ObservedContainer[]>;
+  /** The services of `stack` with running/desired counts, sorted by name. */
+  services(stack: string): Promise<readonly ServiceRow[]>;
+  /** Last `tail` lines of replica `id` (and with `follow`, new ones until `signal` aborts). */
+  logs(
+    id: string,
+    options: { readonly tail?: number; readonly follow?: boolean; readonly signal?: AbortSignal },
+  ): AsyncIterable<LogLine>;
+  /** Engine events concerning `stack` until `signal` aborts; ends or throws when the stream breaks. */
+  events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
+  /**
+   * One CPU and memory sample of replica `id` (may take about a second). Optional: drivers
+   * without it make `ps --stats` say so.
+   */
+  stats?(id: string): Promise<ContainerStats>;
+}

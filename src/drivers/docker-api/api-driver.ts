@@ -1,0 +1,44 @@
+import type { EngineEvent, EngineInfo, LogLine, StackSummary } from "../../core/driver.js";
+
+/** The reads every Docker-API engine client answers the same way for its driver. */
+export interface ReadingEngine {
+  readonly address: string;
+  ping(): Promise<EngineInfo>;
+  listStacks(): Promise<readonly StackSummary[]>;
+  logs(
+    id: string,
+    options: { readonly tail?: number; readonly follow?: boolean; readonly signal?: AbortSignal },
+  ): AsyncIterable<LogLine>;
+  events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
+}
+
+/**
+ * What the Docker-API drivers share: the engine's address, ping, the stack list, logs and
+ * events come straight from their engine client; each driver adds the rest of `Driver`.
+ */
+export abstract class ApiDriver<E extends ReadingEngine> {
+  constructor(readonly engine: E) {}
+
+  get address(): string {
+    return this.engine.address;
+  }
+
+  ping(): Promise<EngineInfo> {
+    return this.engine.ping();
+  }
+
+  listStacks(): Promise<readonly StackSummary[]> {
+    return this.engine.listStacks();
+  }
+
+  logs(
+    id: string,
+    options: { readonly tail?: number; readonly follow?: boolean; readonly signal?: AbortSignal },
+  ): AsyncIterable<LogLine> {
+    return this.engine.logs(id, options);
+  }
+
+  events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent> {
+    return this.engine.events(stack, signal);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * What the docker driver observes of one stack, read only by labels: its planner's input.
+ * Arrays are in no particular order; the planner sorts before iterating.
+ */
+import type { ObservedContainer, ObservedNetwork } from "../../core/replica.js";
+
+export interface ObservedVolume {
+  readonly name: string;
+  readonly key: string;
+}
+
+/** Everything the docker planner needs to know about the engine for one stack. */
+export interface DockerObservedState {
+  readonly stack: string;
+  readonly containers: readonly ObservedContainer[];
+  readonly networks: readonly ObservedNetwork[];
+  readonly volumes: readonly ObservedVolume[];
+  /** Image references that are present locally (of those the observation was asked about). */
+  readonly presentImages: readonly string[];
+  /** Build-hash label of present images (of those asked about) that `stack` built. */
+  readonly imageBuildHashes?: Readonly<Record<string, string>>;
+  /** External network/volume names (of those asked about) that exist on the engine. */
+  readonly externalNetworks: readonly string[];
+  readonly externalVolumes: readonly string[];
+}
+
+/** What an observation is asked to check besides the stack's own objects. */
+export interface ObserveWants {
+  readonly images?: readonly string[];
+  readonly externalNetworks?: readonly string[];
+  readonly externalVolumes?: readonly string[];
+}

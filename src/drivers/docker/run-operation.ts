@@ -1,0 +1,182 @@
+/**
+ * The docker driver's runner: each operation kind maps to a fixed sequence of engine calls,
+ * with no decision logic (the planner decided); every call goes through `stepCalls`.
+ */
+import type { OperationRunner, RunContext } from "../../core/driver.js";
+import { EngineError, InterruptedError, StepFailure } from "../../core/errors.js";
+import type { Plan } from "../../core/operation.js";
+import { stepCalls, type StepCall } from "../../core/retry-policy.js";
+import { buildConfigHash, serviceConfigHash } from "../../model/config-hash.js";
+import { runNetworkOperation } from "../docker-api/network-operations.js";
+import { ingressConfigHash } from "../../model/ingress.js";
+import type { ContainerEngine } from "./container-engine.js";
+import { createReplica } from "./create-replica.js";
+import { startIngress } from "./ingress.js";
+import type { DockerOperation } from "./operations.js";
+import { tailLogs, waitReady } from "./readiness.js";
+import { RolloutTracker, replaceReplica } from "./replace-replica.js";
+
+/** The runner of one execution of `plan` on `engine`. */
+export function dockerRunner(
+  engine: ContainerEngine,
+  plan: Plan<DockerOperation>,
+  ctx: RunContext,
+): OperationRunner<DockerOperation> {
+  const rollouts = new RolloutTracker(plan);
+  return {
+    run: (op) => runOperation(op, engine, ctx, rollouts),
+    settle: (op) =>
+      op.kind === "replace-container"
+        ? rollouts.settle(op.service, { engine, sink: ctx.sink, retry: ctx.retry ?? {} })
+        : Promise.resolve(),
+  };
+}
+
+async function runOperation(
+  op: DockerOperation,
+  engine: ContainerEngine,
+  ctx: RunContext,
+  rollouts: RolloutTracker,
+): Promise<void> {
+  const { spec, sink, signal } = ctx;
+  const call = stepCalls(op.id, ctx);
+
+  switch (op.kind) {
+    case "pull-image":
+      await call(`pulling image ${op.image}`, () =>
+        engine.pullImage(op.image, (p) =>
+          sink.emit({
+            type: "pull-progress",
+            image: p.image,
+            status: p.status,
+            ...(p.currentBytes === undefined ? {} : { currentBytes: p.currentBytes }),
+            ...(p.totalBytes === undefined ? {} : { totalBytes: p.totalBytes }),
+          }),
+        ),
+      );
+      return;
+    case "build-image": {
+      const build = spec.services[op.service]?.build;
+      if (build === undefined)
+        throw new StepFailure(
+          `cannot build ${op.image}: service ${op.service} has no build settings`,
+        );
+      await call(`building image ${op.image}`, () =>
+        engine.buildImage({ image: op.image, build, buildHash: buildConfigHash(build) }, (p) =>
+          sink.emit({ type: "pull-progress", image: p.image, status: p.status }),
+        ),
+      );
+      return;
+    }
+    case "create-network":
+    case "remove-network":
+      await runNetworkOperation(op, engine, spec, call);
+      return;
+    case "create-volume": {
+      const volume = spec.volumes[op.volume];
+      if (volume === undefined)
+        throw new StepFailure(`volume "${op.volume}" is not in the stack file`);
+      await call(`creating volume ${op.name}`, () => engine.createVolume(spec.name, volume));
+      return;
+    }
+    case "remove-volume":
+      await call(`removing volume ${op.name}`, () => engine.removeVolume(op.name));
+      return;
+    case "create-container": {
+      const service = spec.services[op.service];
+      if (service === undefined)
+        throw new StepFailure(`service "${op.service}" is not in the stack file`);
+      let id: string;
+      try {
+        id = await call(`creating ${op.name}`, () =>
+          createReplica(engine, {
+            spec,
+            service,
+            slot: op.slot,
+            name: op.name,
+            configHash: serviceConfigHash(service),
+          }),
+        );
+      } catch (error) {
+        // An interrupted earlier run may have left a container under this name. Deleting it
+        // blindly could destroy a replica the user cares about; the next round observes it
+        // and the planner decides.
+        if (error instanceof EngineError && error.kind === "conflict") {
+          throw new StepFailure(
+            `cannot create ${op.name}: a container with that name already exists (left by an interrupted deploy?); deploy again to resolve it`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      await startWithLogs(engine, op.name, id, call);
+      return;
+    }
+    case "start-container":
+      await startWithLogs(engine, op.name, op.containerId, call);
+      return;
+    case "remove-container": {
+      const grace =
+        op.service === undefined ? undefined : spec.services[op.service]?.stopGracePeriodMs;
+      // With the stack name the engine checks the container's labels first: never touch a
+      // container this stack does not own.
+      await call(`stopping ${op.name}`, () =>
+        engine.stopContainer(op.containerId, grace, spec.name),
+      );
+      await call(`removing ${op.name}`, () => engine.removeContainer(op.containerId, spec.name));
+      return;
+    }
+    case "rename-container":
+      await call(`renaming ${op.from} to ${op.to}`, () =>
+        engine.renameContainer(op.containerId, op.to),
+      );
+      return;
+    case "replace-container":
+      await replaceReplica(op, {
+        engine,
+        spec,
+        sink,
+        rollouts,
+        retry: ctx.retry ?? {},
+        ...(signal === undefined ? {} : { signal }),
+        ...(ctx.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: ctx.readyTimeoutMs }),
+        ...(ctx.pollIntervalMs === undefined ? {} : { pollIntervalMs: ctx.pollIntervalMs }),
+      });
+      return;
+    case "create-ingress":
+      await call(`creating ingress ${op.name}`, () =>
+        startIngress(engine, spec, op.name, ingressConfigHash(spec)),
+      );
+      return;
+    case "wait-ready":
+      await waitReady(op.service, op.condition, {
+        engine,
+        spec,
+        sink,
+        retry: ctx.retry ?? {},
+        ...(signal === undefined ? {} : { signal }),
+        ...(ctx.readyTimeoutMs === undefined ? {} : { timeoutMs: ctx.readyTimeoutMs }),
+        ...(ctx.pollIntervalMs === undefined ? {} : { pollIntervalMs: ctx.pollIntervalMs }),
+      });
+      return;
+    case "delay":
+      // The executor sleeps delays itself; nothing to do here.
+      return;
+  }
+}
+
+/** Starts a replica; when the engine refuses, the failure carries the container's last log lines. */
+async function startWithLogs(
+  engine: ContainerEngine,
+  name: string,
+  id: string,
+  call: StepCall,
+): Promise<void> {
+  try {
+    await call(`starting ${name}`, () => engine.startContainer(id));
+  } catch (error) {
+    if (error instanceof InterruptedError || !(error instanceof EngineError)) throw error;
+    const logs = await tailLogs(engine, id);
+    throw new StepFailure(error.message, { logs, cause: error });
+  }
+}
