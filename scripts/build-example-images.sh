@@ -18,14 +18,21 @@
 #   stack-example/mariadb:bookworm      MySQL for the microblog example offline: the base's
 #                                       mariadb-server with an entrypoint following the official
 #                                       mysql image's MYSQL_* variables (test/mariadb-debian/).
-#   stack-test/es-standin:latest        a stand-in for the part of Elasticsearch's REST API the
-#                                       microblog example uses (test/es-standin/); not Elasticsearch.
+#   stack-test/es-standin:latest        a stand-in for Elasticsearch 8's document, search, count
+#                                       and refresh APIs, faithful enough for the official
+#                                       clients (test/es-standin/); not Elasticsearch.
+#   stack-test/python-elasticsearch:latest
+#                                       the official Python Elasticsearch clients from Debian,
+#                                       for testing the stand-in: bookworm's 7.17 installed,
+#                                       trixie's 8.x unpacked in /opt/elasticsearch8
+#                                       (test/python-elasticsearch/); apt-get runs in its build.
 set -euo pipefail
 
 BASE=stack-example/debian-base:bookworm
 INGRESS=stack-test/haproxy:latest
 MARIADB=stack-example/mariadb:bookworm
 ES_STANDIN=stack-test/es-standin:latest
+PYTHON_ES=stack-test/python-elasticsearch:latest
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PACKAGES=python3-flask,python3-redis,python3-pymysql,gunicorn,redis-server,mariadb-server,haproxy
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -139,8 +146,9 @@ else
   echo "build-example-images: ${INGRESS} exists, kept (use --force to rebuild)"
 fi
 
-# build_on_base TAG CONTEXT [BUILD_ARG...]: a few seconds each on the base (one COPY). Build
-# args are not part of the hash: they name where things come from, not what is built.
+# build_on_base TAG CONTEXT [BUILD_ARG...]: a few seconds each on the base (one COPY), except
+# the Python clients' apt-get (about 25 s). Build args are not part of the hash: they name
+# where things come from, not what is built.
 build_on_base() {
   local tag="$1" context="$2" hash arg
   shift 2
@@ -156,3 +164,4 @@ build_on_base() {
 }
 build_on_base "${MARIADB}" "${ROOT}/test/mariadb-debian"
 build_on_base "${ES_STANDIN}" "${ROOT}/test/es-standin"
+build_on_base "${PYTHON_ES}" "${ROOT}/test/python-elasticsearch" "DEBIAN_MIRROR=${MIRROR}"
