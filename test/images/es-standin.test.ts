@@ -12,7 +12,7 @@ import { resolve } from "node:path";
 import { Client, errors } from "@elastic/elasticsearch";
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueStackName, waitFor } from "../engine/helpers.js";
+import { uniqueStackName, waitFor } from "../integration/docker/helpers.js";
 import { cleanupRun, publishedPort, requireImages, runToCompletion, RUN_LABEL } from "./helpers.js";
 
 const ES_IMAGE = "stack-test/es-standin:latest";

@@ -4,8 +4,8 @@
  * carries the label {@link RUN_LABEL} with the test's unique name, so one call removes them.
  */
 import type Dockerode from "dockerode";
-import { FrameDemuxer } from "../../src/engine/docker/logs.js";
-import { rawDocker, requireEngine } from "../engine/helpers.js";
+import { FrameDemuxer } from "../../src/drivers/docker-api/logs.js";
+import { rawDocker, requireEngine } from "../integration/docker/helpers.js";
 
 /** Label on everything an image test creates; its value is the test's unique name. */
 export const RUN_LABEL = "stack-test.images";

@@ -7,7 +7,7 @@
  */
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueStackName, waitFor } from "../engine/helpers.js";
+import { uniqueStackName, waitFor } from "../integration/docker/helpers.js";
 import {
   cleanupRun,
   containerOutput,
