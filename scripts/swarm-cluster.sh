@@ -22,6 +22,9 @@
 # its own output file so it never holds this script's stdout open (CI would wait forever).
 # Images: stack-test/busybox:latest and :v2 are copied from the default engine
 # (scripts/build-test-images.sh builds them) with `docker save | docker load`.
+# Registry: when scripts/registry.sh runs, 127.0.0.1:15410 (open) and :15411 (auth) answer
+# inside both namespaces too (forwarded to the host's registries), so both nodes pull
+# 127.0.0.1:PORT/... images without --insecure-registry.
 set -euo pipefail
 # shellcheck source=lib/dockerd-helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dockerd-helpers.sh"
@@ -166,6 +169,10 @@ up() {
   ensure_images a
   ensure_images b
   ensure_swarm
+  # When the test registries run (scripts/registry.sh), make 127.0.0.1:PORT reach them from
+  # both nodes too; a no-op otherwise.
+  bash "$(dirname "${BASH_SOURCE[0]}")/registry.sh" bridge >/dev/null ||
+    log "could not bridge the test registries into the namespaces"
   sock_of a
 }
 
@@ -177,6 +184,8 @@ unmount_under() {
 down() {
   stop_engine b
   stop_engine a
+  # The registry forwarders inside the namespaces would keep them alive after `ip netns del`.
+  bash "$(dirname "${BASH_SOURCE[0]}")/registry.sh" unbridge >/dev/null 2>&1 || true
   for ns in "$(ns_of a)" "$(ns_of b)"; do
     [[ -e "/var/run/netns/${ns}" ]] && ip netns del "${ns}"
   done
