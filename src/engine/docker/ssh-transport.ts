@@ -56,7 +56,7 @@ const DEFAULTS = {
   command: "ssh",
   connectTimeoutSeconds: 30,
   sessionsPerLogin: 10,
-  loginQueueMs: 250,
+  loginQueueMs: 500,
   persistSeconds: 120,
 } as const;
 

@@ -263,7 +263,11 @@ describe("SshTransport (with a stand-in ssh)", () => {
   });
 
   it("queues a burst of short requests on one login's sessions instead of logging in again", async () => {
-    const { t, logins, sessions } = transport("burst", { sessionsPerLogin: 4 });
+    // No further login however slow this machine is: the queue is served by sessions only.
+    const { t, logins, sessions } = transport("burst", {
+      sessionsPerLogin: 4,
+      loginQueueMs: 60_000,
+    });
     const bodies = await Promise.all(Array.from({ length: 16 }, () => get(t.agent, "/slow?ms=30")));
     expect(bodies).toEqual(Array(16).fill("slow"));
     expect(logins()).toBe(1);
