@@ -525,6 +525,11 @@ export class SshTransport {
     return this.loginCount;
   }
 
+  /** True once {@link close} or {@link closeSync} ran: every connection then fails. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** The private directory of the control sockets (created with the first login). */
   get controlDirectory(): string | undefined {
     return this.controlDir;
@@ -897,7 +902,7 @@ export function sharedSshTransport(
     options.flags ?? [],
   ]);
   let transport = shared.get(key);
-  if (transport === undefined) {
+  if (transport === undefined || transport.isClosed) {
     transport = new SshTransport(target, options);
     shared.set(key, transport);
   }

@@ -13,6 +13,7 @@ import {
   sshFailureLine,
   sshMasterArgs,
   sshSessionArgs,
+  sharedSshTransport,
 } from "../../../../src/engine/docker/ssh-transport.js";
 import type { SshTransportOptions } from "../../../../src/engine/docker/ssh-transport.js";
 import { EngineError } from "../../../../src/engine/errors.js";
@@ -347,5 +348,17 @@ describe("SshTransport (with a stand-in ssh)", () => {
     await t.close();
     expect(existsSync(controlDir!)).toBe(false);
     await expect(get(t.agent, "/_ping")).rejects.toThrow(/closed/);
+  });
+});
+
+describe("sharedSshTransport", () => {
+  it("gives every client of one engine the same transport, and a new one once closed", async () => {
+    const target = parseSshUrl("ssh://shared-host");
+    const first = sharedSshTransport(target);
+    expect(sharedSshTransport(parseSshUrl("ssh://shared-host"))).toBe(first);
+    expect(sharedSshTransport(parseSshUrl("ssh://other-host"))).not.toBe(first);
+    await first.close();
+    expect(first.isClosed).toBe(true);
+    expect(sharedSshTransport(target)).not.toBe(first);
   });
 });
