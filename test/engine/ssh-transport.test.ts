@@ -5,12 +5,12 @@
  * over one login counted in sshd's log; host key and auth failures as one line.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Duplex } from "node:stream";
 import Dockerode from "dockerode";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { deployStack } from "../../src/api/deploy.js";
 import { removeStack } from "../../src/api/remove.js";
 import { DockerEngine } from "../../src/engine/docker/docker-engine.js";
@@ -78,6 +78,7 @@ describe.skipIf(sshd === undefined)("ssh:// transport through a real sshd", () =
     const before = logins();
     const { docker, engine: remote, t } = connect(env["STACK_SSHD_HOST"]!);
     const dir = mkdtempSync(path.join(tmpdir(), "stack-ssh-e2e-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, "stack.yml");
     const services = Array.from({ length: 4 }, (_, i) => [
       `  svc${i}:`,

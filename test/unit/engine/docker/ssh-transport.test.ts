@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { tmpdir } from "node:os";
@@ -225,6 +225,7 @@ describe("SshTransport (with a stand-in ssh)", () => {
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   function transport(
