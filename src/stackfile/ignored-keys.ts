@@ -37,6 +37,7 @@ export const ACTED_SERVICE_KEYS: readonly string[] = [
   "env_file",
   "environment",
   "expose",
+  "extends",
   "extra_hosts",
   "healthcheck",
   "hostname",
@@ -96,7 +97,6 @@ export const IGNORED_SERVICE_KEYS: readonly string[] = [
   "dns_opt",
   "dns_search",
   "domainname",
-  "extends",
   "external_links",
   "gpus",
   "group_add",
@@ -159,8 +159,8 @@ export const IGNORED_SERVICE_KEYS: readonly string[] = [
   "volumes[].volume.subpath",
 ];
 
-/** Top-level keys accepted but not acted on: included files and AI models. */
-export const IGNORED_TOP_LEVEL_KEYS: readonly string[] = ["include", "models"];
+/** Top-level keys accepted but not acted on: AI models. */
+export const IGNORED_TOP_LEVEL_KEYS: readonly string[] = ["models"];
 
 /** Keys of a top-level network accepted but not acted on. */
 export const IGNORED_NETWORK_KEYS: readonly string[] = [

@@ -31,6 +31,7 @@ import {
 import { normaliseServiceVolumes, normaliseTmpfs } from "./canonical/volumes.js";
 import type { DocPath, LoadedDocument } from "./document.js";
 import { findIgnoredKeys, IGNORED_SERVICE_KEYS } from "./ignored-keys.js";
+import { isServiceEnabled } from "./profiles.js";
 import type {
   BuildSpec,
   DependencySpec,
@@ -84,7 +85,7 @@ export interface NormaliseResult {
   readonly warnings: readonly SpecWarning[];
   /** Where a spec object (service, port, mount, dependency, network entry, reference) came from. */
   readonly locate: (obj: object) => Origin | undefined;
-  /** Services left out because they have `profiles:`, with their profiles. */
+  /** Services left out because none of their `profiles:` is active, with their profiles. */
   readonly inactiveServices: ReadonlyMap<string, readonly string[]>;
 }
 
@@ -628,8 +629,8 @@ export function byPosition<
 /**
  * Normalises a schema-valid compose document into a frozen StackSpec named `stackName`.
  * Collects every problem instead of throwing; `issues` non-empty means the spec must not be
- * used. Services with `profiles:` are left out (compose's default with no profile selected;
- * `stack` has no profile selection yet) and named in an info warning.
+ * used. Services none of whose `profiles:` is active (`doc.profiles`) are left out, as
+ * compose leaves them out, and named in an info warning.
  */
 export function normalise(doc: LoadedDocument, stackName: string): NormaliseResult {
   const ctx = new NormaliseContext(doc);
@@ -641,11 +642,11 @@ export function normalise(doc: LoadedDocument, stackName: string): NormaliseResu
     const path: DocPath = ["services", name];
     const s = objectOrEmpty(raw);
     const profiles = stringList(s["profiles"]);
-    if (profiles.length > 0) {
+    if (!isServiceEnabled(profiles, doc.profiles ?? [])) {
       inactive.set(name, profiles);
       ctx.warn(
         path,
-        `service "${name}" has profiles [${profiles.join(", ")}] and is not deployed (stack does not select profiles yet)`,
+        `service "${name}" is not deployed: none of its profiles [${profiles.join(", ")}] is active (select one with --profile or COMPOSE_PROFILES)`,
         true,
       );
       continue;

@@ -2,13 +2,13 @@ import { STACK_NAME_PATTERN } from "../model/naming.js";
 import type { Origin } from "./canonical/normalise-context.js";
 import { formatPath, type DocPath, type PositionLookup } from "./document.js";
 import { byPosition } from "./normalise.js";
+import type { StackNameSource } from "./project-name.js";
 import type { PortSpec, SpecIssue, SpecWarning, StackSpec } from "../model/types.js";
 
 /** Compose's rule for service names. */
 export const SERVICE_NAME_PATTERN = /^[a-zA-Z0-9._-]+$/;
 
-/** Where the stack name came from; decides where a bad name is reported. */
-export type StackNameSource = "command line" | "file" | "directory";
+export type { StackNameSource } from "./project-name.js";
 
 /** What the semantic checks need besides the spec: how to locate its parts. */
 export interface SemanticCheckInput {
@@ -59,9 +59,11 @@ export function checkStack(input: SemanticCheckInput): SemanticCheckResult {
     const from =
       input.stackNameSource === "command line"
         ? "given on the command line"
-        : input.stackNameSource === "file"
-          ? "from the file's name:"
-          : `derived from the directory name (pass a name on the command line)`;
+        : input.stackNameSource === "environment"
+          ? "from COMPOSE_PROJECT_NAME"
+          : input.stackNameSource === "file"
+            ? "from the file's name:"
+            : `derived from the directory name (pass a name on the command line)`;
     const pos = where.length > 0 ? positionOf(where) : undefined;
     const message = `invalid stack name "${spec.name}" ${from}: a stack name ${rule}`;
     issues.push(pos ? { pos, path: "name", message } : { path: "name", message });

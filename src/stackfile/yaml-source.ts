@@ -513,3 +513,30 @@ export function positionIn(root: SourceNode, path: DocPath, key = false): Source
   }
   return key && keyPos ? keyPos : node.pos;
 }
+
+/** A copy of `map` with `key` set to `value` (kept in place when present, else appended). */
+export function withEntry(
+  map: MapNode,
+  key: string,
+  value: SourceNode,
+  keyPos?: SourcePos,
+): MapNode {
+  const entries = new Map(map.entries);
+  const old = entries.get(key);
+  entries.set(key, { keyPos: keyPos ?? old?.keyPos ?? value.pos, value });
+  return mapNode(entries, map.pos, map.tag);
+}
+
+/** A copy of `map` without `key` (the same object when it has none). */
+export function withoutEntry(map: MapNode, key: string): MapNode {
+  if (!map.entries.has(key)) return map;
+  const entries = new Map(map.entries);
+  entries.delete(key);
+  return mapNode(entries, map.pos, map.tag);
+}
+
+/** The mapping at `key` of `map`, when there is one. */
+export function mapAt(map: MapNode, key: string): MapNode | undefined {
+  const value = map.entries.get(key)?.value;
+  return value?.kind === "map" ? value : undefined;
+}

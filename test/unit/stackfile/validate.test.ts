@@ -263,7 +263,7 @@ describe("validateDocument: keys stack does not act on yet", () => {
       "stack.yml:26:5 services.db uses a key stack does not act on yet: security_opt",
       "stack.yml:31:5 networks.front uses a key stack does not act on yet: enable_ipv4",
       "stack.yml:35:5 secrets.token uses a key stack does not act on yet: template_driver",
-      "stack.yml:36:1 the file uses a top-level key stack does not act on yet: include",
+      "stack.yml:36:1 the file uses a top-level key stack does not act on yet: models",
     ]);
   });
 
