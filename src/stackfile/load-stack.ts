@@ -34,6 +34,7 @@ function normaliseAndCheck(
     locate: result.locate,
     positionOf: doc.positionOf,
     inactiveServices: result.inactiveServices,
+    providerServices: result.providerServices,
     stackNameSource: source,
   });
   const issues = [...result.issues, ...checks.issues];

@@ -18,6 +18,8 @@ export interface SemanticCheckInput {
   readonly positionOf: PositionLookup;
   /** Services left out for their `profiles:`; depending on one gets a specific message. */
   readonly inactiveServices: ReadonlyMap<string, readonly string[]>;
+  /** Services left out because a provider runs them; depending on one is only a warning. */
+  readonly providerServices?: ReadonlySet<string>;
   readonly stackNameSource: StackNameSource;
 }
 
@@ -83,6 +85,14 @@ export function checkStack(input: SemanticCheckInput): SemanticCheckResult {
     for (const [target, dep] of Object.entries(service.dependsOn)) {
       if (spec.services[target]) continue;
       const at = pathOf(dep, [...servicePath, "depends_on", target]);
+      if (input.providerServices?.has(target) === true) {
+        report(
+          warnings,
+          at,
+          `service "${service.name}" depends on provider service "${target}", which stack does not run; the dependency is ignored`,
+        );
+        continue;
+      }
       const profiles = inactiveServices.get(target);
       const what = profiles
         ? `service "${target}" which is not deployed (it has profiles [${profiles.join(", ")}])`
