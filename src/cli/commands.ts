@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { Option } from "commander";
-import { stringify as toYaml } from "yaml";
 import { deployStack, formatWarning } from "../api/deploy.js";
 import { removeStack } from "../api/remove.js";
 import { followLogs } from "../api/logs.js";
@@ -9,6 +8,7 @@ import type { DriverName } from "../drivers/connect.js";
 import { selectEngine } from "../drivers/select-engine.js";
 import type { Engine } from "../core/engine.js";
 import { formatPlan } from "../core/format-plan.js";
+import { formatConfig } from "../stackfile/compose-form.js";
 import { loadStack } from "../stackfile/load-stack.js";
 import { maskSecretValues, secretValues } from "../stackfile/secret-content.js";
 import { parseDurationMs } from "../stackfile/units.js";
@@ -409,9 +409,12 @@ export function registerCommands(program: Command, exit: { code: number }): void
   fileOptions(
     program
       .command("config")
-      .description("print the merged, interpolated, normalised stack model (or only validate it)")
+      .description(
+        "print the merged, interpolated, normalised stack in compose's form, as `docker compose config` does (or only validate it)",
+      )
       .option("-q, --quiet", "only validate; print nothing but problems")
       .addOption(formatChoice(["yaml", "json"] as const, "yaml"))
+      .option("--model", "print stack's internal model instead of compose's form")
       .option("--name <name>", "stack name used to name networks and volumes"),
   ).action(async (opts) => {
     const { spec, warnings } = await loadStack({
@@ -425,7 +428,10 @@ export function registerCommands(program: Command, exit: { code: number }): void
     const secrets = await secretValues(spec, loadOptions(opts).env);
     process.stdout.write(
       maskSecretValues(
-        opts.format === "json" ? `${JSON.stringify(spec, null, 2)}\n` : toYaml(spec),
+        formatConfig(spec, {
+          format: opts.format === "json" ? "json" : "yaml",
+          model: Boolean(opts.model),
+        }),
         secrets,
       ),
     );

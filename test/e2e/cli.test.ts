@@ -108,19 +108,28 @@ describe("input errors, no engine needed", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("stack config prints the normalised model, reads stdin, and --quiet only validates", () => {
+  it("stack config prints compose's form (the model with --model), reads stdin, and --quiet only validates", () => {
     const r = stack(
       ["config", "-c", "-", "--format", "json", "--name", "cfg"],
       {},
       "services:\n  web:\n    image: nginx\n    deploy:\n      resources:\n        limits:\n          memory: 50M\n",
     );
     expect(r.status).toBe(0);
-    const spec = JSON.parse(r.stdout) as {
-      services: { web: { deploy: { resources: { limits: { memoryBytes: number } } } } };
+    const config = JSON.parse(r.stdout) as {
+      services: { web: { deploy: { resources: { limits: { memory: string } } } } };
       networks: { default: { name: string } };
     };
+    expect(config.services.web.deploy.resources.limits.memory).toBe("52428800");
+    expect(config.networks.default.name).toBe("cfg_default");
+    const model = stack(
+      ["config", "-c", "-", "--format", "json", "--name", "cfg", "--model"],
+      {},
+      "services:\n  web:\n    image: nginx\n    deploy:\n      resources:\n        limits:\n          memory: 50M\n",
+    );
+    const spec = JSON.parse(model.stdout) as {
+      services: { web: { deploy: { resources: { limits: { memoryBytes: number } } } } };
+    };
     expect(spec.services.web.deploy.resources.limits.memoryBytes).toBe(52_428_800);
-    expect(spec.networks.default.name).toBe("cfg_default");
     const quiet = stack(["config", "-q", "-c", resolve("examples/getstartedlab/stack.yml")]);
     expect(quiet.status).toBe(0);
     expect(quiet.stdout).toBe("");
