@@ -3,7 +3,7 @@
  * commands users and CI type, their output and exit codes.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -133,6 +133,27 @@ describe("input errors, no engine needed", () => {
     const quiet = stack(["config", "-q", "-c", resolve("examples/getstartedlab/stack.yml")]);
     expect(quiet.status).toBe(0);
     expect(quiet.stdout).toBe("");
+  });
+
+  it("runs the package's bin the way its interpreter line does, so --env-file reaches stack", () => {
+    const bin = resolve("dist/cli/bin.js");
+    const pkg = JSON.parse(readFileSync(resolve("package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    };
+    expect(resolve(pkg.bin["stack"]!)).toBe(bin);
+    // `#!/usr/bin/env -S node --` -> `node -- bin.js ARGS` (what the kernel and env do).
+    const shebang = readFileSync(bin, "utf8").split("\n")[0]!;
+    expect(shebang).toBe("#!/usr/bin/env -S node --");
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ["--", bin, ...args], { encoding: "utf8", env: process.env });
+    const file = tempFile("services:\n  web:\n    image: ${IMG}\n");
+    const vars = tempFile("IMG=from-env-file\n", "vars.env");
+    const ok = run(["config", "-c", file, "--env-file", vars]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain("image: from-env-file");
+    const missing = run(["config", "-c", file, "--env-file", "missing.env"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("--env-file cannot read env file missing.env: no such file");
   });
 
   it("rejects a bad stack name with exit code 2", () => {
