@@ -17,6 +17,7 @@ import type {
 } from "../../core/engine.js";
 import type { ObservedContainer, ObservedState } from "../../core/observed-state.js";
 import type { NetworkSpec, RestartPolicySpec, StackSpec, VolumeSpec } from "../../model/types.js";
+import { buildQuery } from "./build-options.js";
 import { contextFiles } from "../../stackfile/build-context.js";
 import {
   INGRESS_CHECK_INTERVAL_MS,
@@ -517,15 +518,12 @@ export class DockerEngine implements Engine {
     try {
       const stream = await this.docker.buildImage(
         { context: build.context, src: files },
-        {
-          t: image,
-          dockerfile: build.dockerfile,
-          buildargs: { ...build.args },
-          labels: { ...build.labels, [LABELS.buildHash]: request.buildHash },
-          ...(build.target !== undefined && { target: build.target }),
-          rm: true,
-          forcerm: true,
-        },
+        // Several tags go as repeated `t=` parameters (docker-modem sends a list that way);
+        // dockerode's type allows one.
+        buildQuery(image, build, {
+          ...build.labels,
+          [LABELS.buildHash]: request.buildHash,
+        }) as unknown as Dockerode.ImageBuildOptions,
       );
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(

@@ -115,4 +115,38 @@ describe.skipIf(engine === undefined)("compose settings on a real engine", () =>
       /NoNewPrivs:\s+1/,
     );
   }, 120_000);
+
+  it("builds with extra tags, a build network and extra hosts through the engine's build API", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stack-build-"));
+    writeFileSync(
+      join(dir, "Dockerfile"),
+      `FROM ${TEST_IMAGE}\nRUN grep -q "10.9.8.7" /etc/hosts && echo ok > /built\n`,
+    );
+    const image = `${stack}-built:1`;
+    const extra = `${stack}-built:extra`;
+    try {
+      await engine!.buildImage!({
+        image,
+        buildHash: "test",
+        build: {
+          context: dir,
+          dockerfile: "Dockerfile",
+          args: {},
+          labels: {},
+          tags: [extra],
+          network: "none",
+          extraHosts: ["buildhost:10.9.8.7"],
+          cacheFrom: [TEST_IMAGE],
+        },
+      });
+      const tags = (await docker.getImage(image).inspect()).RepoTags;
+      expect(tags).toEqual(expect.arrayContaining([image, extra]));
+    } finally {
+      for (const tag of [image, extra])
+        await docker
+          .getImage(tag)
+          .remove()
+          .catch(() => undefined);
+    }
+  }, 120_000);
 });
