@@ -13,6 +13,7 @@ import type {
   DeploySpec,
   DeviceRequestSpec,
   FileObjectSpec,
+  FileReferenceSpec,
   HookSpec,
   MountSpec,
   NetworkSpec,
@@ -79,26 +80,30 @@ function list(l: readonly string[] | undefined): Json[] | undefined {
 }
 
 function build(b: BuildSpec): Json {
-  return compact({
-    context: b.context,
-    dockerfile: b.dockerfileInline === undefined ? b.dockerfile : undefined,
-    dockerfile_inline: b.dockerfileInline,
-    args: record(b.args),
-    target: b.target,
-    labels: record(b.labels),
-    additional_contexts: record(b.additionalContexts),
-    cache_from: list(b.cacheFrom),
-    cache_to: list(b.cacheTo),
-    network: b.network,
-    secrets: b.secrets?.map((source) => ({ source })),
-    ssh: list(b.ssh),
-    tags: list(b.tags),
-    platforms: list(b.platforms),
-    no_cache: b.noCache,
-    pull: b.pull,
-    extra_hosts: b.extraHosts?.map(hostEntry),
-    shm_size: b.shmSize === undefined ? undefined : String(b.shmSize),
-  });
+  // compose's struct order, as its config output prints it.
+  return compact(
+    {
+      context: b.context,
+      dockerfile: b.dockerfileInline === undefined ? b.dockerfile : undefined,
+      dockerfile_inline: b.dockerfileInline,
+      args: record(b.args),
+      ssh: list(b.ssh),
+      labels: record(b.labels),
+      cache_from: list(b.cacheFrom),
+      cache_to: list(b.cacheTo),
+      no_cache: b.noCache,
+      additional_contexts: record(b.additionalContexts),
+      network: b.network,
+      pull: b.pull,
+      target: b.target,
+      shm_size: b.shmSize === undefined ? undefined : String(b.shmSize),
+      extra_hosts: b.extraHosts?.map(hostEntry),
+      secrets: b.secrets?.map((source) => ({ source })),
+      tags: list(b.tags),
+      platforms: list(b.platforms),
+    },
+    false,
+  );
 }
 
 /** `host:ip` (the model's form) as compose prints it, `host=ip`. */
@@ -223,6 +228,20 @@ function mount(m: MountSpec): Json {
   }
 }
 
+/** A secret or config reference; compose prints the mode in octal, as a string (`"0400"`). */
+function fileReference(r: FileReferenceSpec): Json {
+  return compact(
+    {
+      source: r.source,
+      target: r.target,
+      uid: r.uid,
+      gid: r.gid,
+      mode: r.mode === undefined ? undefined : `0${r.mode.toString(8).padStart(3, "0")}`,
+    },
+    false,
+  );
+}
+
 function hooks(h: readonly HookSpec[] | undefined): Json[] | undefined {
   return h?.map((hook) =>
     compact({
@@ -235,190 +254,207 @@ function hooks(h: readonly HookSpec[] | undefined): Json[] | undefined {
   );
 }
 
+/** compose prints `profiles` first and the hooks last; everything else alphabetically. */
+function serviceOrder(body: { [key: string]: Json }): { [key: string]: Json } {
+  const first = ["profiles"];
+  const last = ["post_start", "pre_stop", "pre_start"];
+  const keys = Object.keys(body).filter((k) => !first.includes(k) && !last.includes(k));
+  const out: { [key: string]: Json } = {};
+  for (const key of [...first, ...keys, ...last]) if (body[key] !== undefined) out[key] = body[key];
+  return out;
+}
+
 function service(s: ServiceSpec): Json {
   const hc = s.healthcheck;
-  return compact({
-    image: s.image,
-    build: s.build === undefined ? undefined : build(s.build),
-    command: list(s.command),
-    entrypoint: list(s.entrypoint),
-    environment: record(s.environment),
-    working_dir: s.workingDir,
-    user: s.user,
-    hostname: s.hostname,
-    domainname: s.domainname,
-    container_name: s.containerName,
-    labels: record(s.labels),
-    annotations: record(s.annotations),
-    init: s.init,
-    stop_grace_period:
-      s.stopGracePeriodMs === undefined ? undefined : goDuration(s.stopGracePeriodMs),
-    stop_signal: s.stopSignal,
-    ports: s.ports.map((p) =>
-      compact(
-        {
-          mode: p.mode,
-          host_ip: p.hostIp,
-          target: p.target,
-          published:
-            p.published === undefined
-              ? undefined
-              : p.publishedEnd === undefined
-                ? String(p.published)
-                : `${p.published}-${p.publishedEnd}`,
-          protocol: p.protocol,
-        },
-        false,
+  return serviceOrder(
+    compact({
+      image: s.image,
+      build: s.build === undefined ? undefined : build(s.build),
+      command: list(s.command),
+      entrypoint: list(s.entrypoint),
+      environment: record(s.environment),
+      working_dir: s.workingDir,
+      user: s.user,
+      hostname: s.hostname,
+      domainname: s.domainname,
+      container_name: s.containerName,
+      labels: record(s.labels),
+      annotations: record(s.annotations),
+      init: s.init,
+      stop_grace_period:
+        s.stopGracePeriodMs === undefined ? undefined : goDuration(s.stopGracePeriodMs),
+      stop_signal: s.stopSignal,
+      ports: s.ports.map((p) =>
+        compact(
+          {
+            mode: p.mode,
+            host_ip: p.hostIp,
+            target: p.target,
+            published:
+              p.published === undefined
+                ? undefined
+                : p.publishedEnd === undefined
+                  ? String(p.published)
+                  : `${p.published}-${p.publishedEnd}`,
+            protocol: p.protocol,
+          },
+          false,
+        ),
       ),
-    ),
-    expose: list(s.expose),
-    networks:
-      s.networkMode !== undefined
-        ? undefined
-        : Object.fromEntries(
-            Object.keys(s.networks)
-              .sort()
-              .map((key) => {
-                const n = s.networks[key]!;
-                const body = compact({
-                  aliases: list(n.aliases),
-                  ipv4_address: n.ipv4Address,
-                  ipv6_address: n.ipv6Address,
-                });
-                return [key, Object.keys(body).length === 0 ? null : body];
+      expose: list(s.expose),
+      networks:
+        s.networkMode !== undefined
+          ? undefined
+          : Object.fromEntries(
+              Object.keys(s.networks)
+                .sort()
+                .map((key) => {
+                  const n = s.networks[key]!;
+                  const body = compact({
+                    aliases: list(n.aliases),
+                    ipv4_address: n.ipv4Address,
+                    ipv6_address: n.ipv6Address,
+                  });
+                  return [key, Object.keys(body).length === 0 ? null : body];
+                }),
+            ),
+      network_mode: s.networkMode,
+      links: s.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`)),
+      volumes: s.mounts.map(mount),
+      healthcheck:
+        hc === undefined
+          ? undefined
+          : "disable" in hc
+            ? { disable: true }
+            : compact(
+                {
+                  test: [...hc.test],
+                  timeout: hc.timeoutMs === undefined ? undefined : goDuration(hc.timeoutMs),
+                  interval: hc.intervalMs === undefined ? undefined : goDuration(hc.intervalMs),
+                  retries: hc.retries,
+                  start_period:
+                    hc.startPeriodMs === undefined ? undefined : goDuration(hc.startPeriodMs),
+                  start_interval:
+                    hc.startIntervalMs === undefined ? undefined : goDuration(hc.startIntervalMs),
+                },
+                false,
+              ),
+      depends_on: Object.fromEntries(
+        Object.keys(s.dependsOn)
+          .sort()
+          .map((name) => {
+            const d = s.dependsOn[name]!;
+            return [
+              name,
+              compact({
+                condition: d.condition,
+                required: d.required,
+                restart: d.restart || undefined,
               }),
-          ),
-    network_mode: s.networkMode,
-    links: s.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`)),
-    volumes: s.mounts.map(mount),
-    healthcheck:
-      hc === undefined
-        ? undefined
-        : "disable" in hc
-          ? { disable: true }
-          : compact({
-              test: [...hc.test],
-              interval: hc.intervalMs === undefined ? undefined : goDuration(hc.intervalMs),
-              timeout: hc.timeoutMs === undefined ? undefined : goDuration(hc.timeoutMs),
-              retries: hc.retries,
-              start_period:
-                hc.startPeriodMs === undefined ? undefined : goDuration(hc.startPeriodMs),
-              start_interval:
-                hc.startIntervalMs === undefined ? undefined : goDuration(hc.startIntervalMs),
-            }),
-    depends_on: Object.fromEntries(
-      Object.keys(s.dependsOn)
-        .sort()
-        .map((name) => {
-          const d = s.dependsOn[name]!;
-          return [
-            name,
-            compact({
-              condition: d.condition,
-              required: d.required,
-              restart: d.restart || undefined,
-            }),
-          ];
-        }),
-    ),
-    deploy: deploy(s.deploy, s.restart),
-    restart: s.restart,
-    logging:
-      s.logging === undefined
-        ? undefined
-        : compact({ driver: s.logging.driver, options: record(s.logging.options) }),
-    secrets: s.secrets.map((r) =>
-      compact({
-        source: r.source,
-        target: r.target,
-        uid: r.uid,
-        gid: r.gid,
-        mode: r.mode === undefined ? undefined : r.mode,
-      }),
-    ),
-    configs: s.configs.map((r) =>
-      compact({ source: r.source, target: r.target, uid: r.uid, gid: r.gid, mode: r.mode }),
-    ),
-    privileged: s.privileged,
-    pid: s.pid,
-    ipc: s.ipc,
-    uts: s.uts,
-    read_only: s.readOnly,
-    tty: s.tty,
-    stdin_open: s.stdinOpen,
-    extra_hosts: s.extraHosts.map(hostEntry),
-    dns: list(s.dns),
-    dns_search: list(s.dnsSearch),
-    dns_opt: list(s.dnsOptions),
-    cap_add: list(s.capAdd),
-    cap_drop: list(s.capDrop),
-    security_opt: list(s.securityOpt),
-    cgroup_parent: s.cgroupParent,
-    devices: s.devices?.map((d) =>
-      compact({ source: d.source, target: d.target, permissions: d.permissions }),
-    ),
-    device_cgroup_rules: list(s.deviceCgroupRules),
-    gpus: s.gpus?.map(deviceRequest),
-    mac_address: s.macAddress,
-    storage_opt: record(s.storageOpt),
-    ulimits: Object.fromEntries(
-      Object.keys(s.ulimits)
-        .sort()
-        .map((name) => {
-          const u = s.ulimits[name]!;
-          return [name, u.soft === u.hard ? u.soft : { soft: u.soft, hard: u.hard }];
-        }),
-    ),
-    sysctls: record(s.sysctls),
-    shm_size: s.shmSize === undefined ? undefined : String(s.shmSize),
-    profiles: list(s.profiles),
-    post_start: hooks(s.postStart),
-    pre_stop: hooks(s.preStop),
-    pre_start: hooks(s.preStart),
-  });
+            ];
+          }),
+      ),
+      deploy: deploy(s.deploy, s.restart),
+      restart: s.restart,
+      logging:
+        s.logging === undefined
+          ? undefined
+          : compact({ driver: s.logging.driver, options: record(s.logging.options) }),
+      secrets: s.secrets.map(fileReference),
+      configs: s.configs.map(fileReference),
+      privileged: s.privileged,
+      pid: s.pid,
+      ipc: s.ipc,
+      uts: s.uts,
+      read_only: s.readOnly,
+      tty: s.tty,
+      stdin_open: s.stdinOpen,
+      extra_hosts: s.extraHosts.map(hostEntry),
+      dns: list(s.dns),
+      dns_search: list(s.dnsSearch),
+      dns_opt: list(s.dnsOptions),
+      cap_add: list(s.capAdd),
+      cap_drop: list(s.capDrop),
+      security_opt: list(s.securityOpt),
+      cgroup_parent: s.cgroupParent,
+      devices: s.devices?.map((d) =>
+        compact({ source: d.source, target: d.target, permissions: d.permissions }),
+      ),
+      device_cgroup_rules: list(s.deviceCgroupRules),
+      gpus: s.gpus?.map(deviceRequest),
+      mac_address: s.macAddress,
+      storage_opt: record(s.storageOpt),
+      ulimits: Object.fromEntries(
+        Object.keys(s.ulimits)
+          .sort()
+          .map((name) => {
+            const u = s.ulimits[name]!;
+            return [name, u.soft === u.hard ? u.soft : { soft: u.soft, hard: u.hard }];
+          }),
+      ),
+      sysctls: record(s.sysctls),
+      shm_size: s.shmSize === undefined ? undefined : String(s.shmSize),
+      profiles: list(s.profiles),
+      post_start: hooks(s.postStart),
+      pre_stop: hooks(s.preStop),
+      pre_start: hooks(s.preStart),
+    }),
+  );
 }
 
 function network(n: NetworkSpec): Json {
-  return compact({
-    name: n.name,
-    external: n.external || undefined,
-    driver: n.driver,
-    driver_opts: record(n.driverOpts),
-    attachable: n.attachable,
-    internal: n.internal,
-    enable_ipv6: n.enableIpv6,
-    ipam:
-      n.ipam === undefined
-        ? undefined
-        : compact({
-            driver: n.ipam.driver,
-            config: n.ipam.config.map((c) =>
-              compact({ subnet: c.subnet, gateway: c.gateway, ip_range: c.ipRange }),
+  return compact(
+    {
+      name: n.name,
+      driver: n.driver,
+      driver_opts: record(n.driverOpts),
+      ipam:
+        n.ipam === undefined
+          ? undefined
+          : compact(
+              {
+                driver: n.ipam.driver,
+                config: n.ipam.config.map((c) =>
+                  compact({ subnet: c.subnet, gateway: c.gateway, ip_range: c.ipRange }, false),
+                ),
+              },
+              false,
             ),
-          }),
-    labels: record(n.labels),
-  });
+      external: n.external || undefined,
+      internal: n.internal,
+      attachable: n.attachable,
+      enable_ipv6: n.enableIpv6,
+      labels: record(n.labels),
+    },
+    false,
+  );
 }
 
 function volume(v: VolumeSpec): Json {
-  return compact({
-    name: v.name,
-    external: v.external || undefined,
-    driver: v.driver,
-    driver_opts: record(v.driverOpts),
-    labels: record(v.labels),
-  });
+  return compact(
+    {
+      name: v.name,
+      driver: v.driver,
+      driver_opts: record(v.driverOpts),
+      external: v.external || undefined,
+      labels: record(v.labels),
+    },
+    false,
+  );
 }
 
 function fileObject(o: FileObjectSpec): Json {
-  return compact({
-    name: o.name,
-    external: o.external || undefined,
-    file: o.file,
-    environment: o.environment,
-    content: o.content,
-    labels: record(o.labels),
-  });
+  return compact(
+    {
+      name: o.name,
+      file: o.file,
+      environment: o.environment,
+      content: o.content,
+      external: o.external || undefined,
+      labels: record(o.labels),
+    },
+    false,
+  );
 }
 
 function section<T>(

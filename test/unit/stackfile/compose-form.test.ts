@@ -101,3 +101,63 @@ volumes:
     });
   });
 });
+
+describe("formatConfig key order", () => {
+  // compose-go's golden config output (loader/testdata/golden) prints profiles first, hooks
+  // last, healthcheck and build fields in its struct order, and secret modes in octal.
+  it("follows docker compose config's order, so a text diff lines up", async () => {
+    const dir = projectDir("golden", {
+      "stack.yml": `services:
+  web:
+    profiles: [frontend]
+    image: example/web
+    build: {context: ./web, dockerfile: Dockerfile.prod, target: runtime, args: {TAG: "1"}}
+    healthcheck: {test: [CMD, curl, -f, http://localhost], interval: 30s, timeout: 5s, retries: 3}
+    secrets: [{source: pw, target: /run/secrets/pw, mode: 0400}]
+    post_start: [{command: ./warm.sh, user: root}]
+secrets:
+  pw: {file: ./pw.txt}
+`,
+    });
+    const { spec } = await loadIn(dir, { profiles: ["frontend"] });
+    expect(formatConfig(spec, { format: "yaml" })).toBe(`name: golden
+services:
+  web:
+    profiles:
+      - frontend
+    build:
+      context: ${dir}/web
+      dockerfile: Dockerfile.prod
+      args:
+        TAG: "1"
+      target: runtime
+    healthcheck:
+      test:
+        - CMD
+        - curl
+        - -f
+        - http://localhost
+      timeout: 5s
+      interval: 30s
+      retries: 3
+    image: example/web
+    networks:
+      default: null
+    secrets:
+      - source: pw
+        target: /run/secrets/pw
+        mode: "0400"
+    post_start:
+      - command:
+          - ./warm.sh
+        user: root
+networks:
+  default:
+    name: golden_default
+secrets:
+  pw:
+    name: golden_pw
+    file: ${dir}/pw.txt
+`);
+  });
+});
