@@ -247,8 +247,11 @@ export interface DeviceSpec {
 }
 
 /**
- * A lifecycle hook (`post_start`, `pre_stop`, `pre_start`): a command run in the service's
- * container through the engine's exec API.
+ * A lifecycle hook (`post_start`, `pre_stop`, `pre_start`): a command compose runs in the
+ * service's container through the engine's exec API (`pre_start` in a one-off container of
+ * the same settings). Loaded and hashed here; no driver runs hooks yet (the docker driver
+ * is to run them through exec on top of the Driver contract, with their output in the
+ * progress stream; the swarm driver names them as unsupported).
  */
 export interface HookSpec {
   readonly command: readonly string[];
