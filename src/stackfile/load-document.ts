@@ -249,8 +249,8 @@ export async function loadDocument(options: LoadOptions): Promise<LoadedDocument
   if (selection.unknown.length > 0)
     throw new SpecError(
       selection.unknown.map((name) => ({
-        path: "services",
-        message: `no such service: ${name}`,
+        path: `services.${name}`,
+        message: `no service "${name}" in the stack file`,
       })),
     );
 

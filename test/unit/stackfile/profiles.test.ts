@@ -53,7 +53,7 @@ describe("profiles", () => {
     // Naming phpmyadmin enables `debug`, which also enables db.
     expect(await services({ services: ["phpmyadmin"] })).toEqual(["db", "phpmyadmin", "web"]);
     expect(await loadIssues(dir, { services: ["nope"] })).toEqual([
-      "services no such service: nope",
+      'services.nope no service "nope" in the stack file',
     ]);
   });
 
