@@ -45,7 +45,12 @@ export function ingressPorts(service: ServiceSpec): PortSpec[] {
     service.deploy.replicas > 1 || service.deploy.updateConfig.order === "start-first";
   if (!several) return [];
   return service.ports.filter(
-    (p) => p.published !== undefined && p.protocol === "tcp" && p.mode === "ingress",
+    // A host port range (`6005-6015:80`) lets the engine pick a port per replica instead.
+    (p) =>
+      p.published !== undefined &&
+      p.publishedEnd === undefined &&
+      p.protocol === "tcp" &&
+      p.mode === "ingress",
   );
 }
 

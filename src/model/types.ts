@@ -41,6 +41,11 @@ export interface PortSpec {
   readonly hostIp?: string;
   readonly protocol: Protocol;
   readonly mode: PortMode;
+  /**
+   * Last host port of a range published to one container port (`6005-6015:80`): the engine
+   * picks a free port from `published` to here. Undefined for a single host port.
+   */
+  readonly publishedEnd?: number;
 }
 
 export type MountType = "volume" | "bind" | "tmpfs";
@@ -95,11 +100,25 @@ export interface HealthcheckSpec {
   readonly startIntervalMs?: number;
 }
 
+/**
+ * A request for devices of a kind (compose `gpus:` and `deploy.resources.reservations.devices`),
+ * the engine's DeviceRequest: `count` -1 means all.
+ */
+export interface DeviceRequestSpec {
+  readonly capabilities: readonly string[];
+  readonly driver?: string;
+  readonly count?: number;
+  readonly deviceIds?: readonly string[];
+  readonly options?: Readonly<Record<string, string>>;
+}
+
 export interface ResourceSet {
   /** CPUs as nano-CPUs (`"0.1"` -> 100000000). */
   readonly nanoCpus?: number;
   readonly memoryBytes?: number;
   readonly pids?: number;
+  /** Reservations only: devices the container needs (GPUs, ...). */
+  readonly devices?: readonly DeviceRequestSpec[];
 }
 
 export type RestartCondition = "none" | "on-failure" | "any";
@@ -118,6 +137,11 @@ export interface RestartPolicySpec {
    * driver's config hash (it changes nothing a container runs with there).
    */
   readonly defaulted?: true;
+  /**
+   * `restart: unless-stopped` (condition `any`): a container stopped by hand stays stopped
+   * after an engine restart. Swarm has no such policy and treats it as `any`.
+   */
+  readonly unlessStopped?: true;
 }
 
 export type UpdateOrder = "stop-first" | "start-first";
@@ -140,8 +164,11 @@ export interface PlacementSpec {
   readonly maxReplicasPerNode?: number;
 }
 
+/** compose's deploy modes; the job modes run tasks to completion (swarm jobs). */
+export type DeployMode = "replicated" | "global" | "replicated-job" | "global-job";
+
 export interface DeploySpec {
-  readonly mode: "replicated" | "global";
+  readonly mode: DeployMode;
   readonly replicas: number;
   readonly endpointMode?: "vip" | "dnsrr";
   readonly labels: Readonly<Record<string, string>>;
@@ -167,6 +194,26 @@ export interface BuildSpec {
   readonly args: Readonly<Record<string, string>>;
   readonly target?: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** `dockerfile_inline`: the Dockerfile's content, used instead of the `dockerfile` file. */
+  readonly dockerfileInline?: string;
+  /** Named extra contexts (`additional_contexts`), absolute paths or URLs. BuildKit only. */
+  readonly additionalContexts?: Readonly<Record<string, string>>;
+  readonly cacheFrom?: readonly string[];
+  readonly cacheTo?: readonly string[];
+  /** Network mode of the build's RUN steps. */
+  readonly network?: string;
+  /** Build secrets by id (`secrets:`). BuildKit only. */
+  readonly secrets?: readonly string[];
+  /** SSH agent sockets or keys (`ssh:`). BuildKit only. */
+  readonly ssh?: readonly string[];
+  /** Extra tags for the built image. */
+  readonly tags?: readonly string[];
+  readonly platforms?: readonly string[];
+  readonly noCache?: boolean;
+  readonly pull?: boolean;
+  /** `host:ip` entries for the build's /etc/hosts. */
+  readonly extraHosts?: readonly string[];
+  readonly shmSize?: number;
   /**
    * SHA-256 of the context's files (after `.dockerignore`), set by deploy before planning so
    * a changed context changes the service's config hash and its image is rebuilt.
@@ -189,6 +236,29 @@ export interface FileReferenceSpec {
    * the hash revealing it. Never the content itself.
    */
   readonly contentDigest?: string;
+}
+
+/** A device of the host mapped into the container (`devices:`). */
+export interface DeviceSpec {
+  readonly source: string;
+  readonly target: string;
+  /** cgroup permissions, `rwm` by default. */
+  readonly permissions: string;
+}
+
+/**
+ * A lifecycle hook (`post_start`, `pre_stop`, `pre_start`): a command compose runs in the
+ * service's container through the engine's exec API (`pre_start` in a one-off container of
+ * the same settings). Loaded and hashed here; no driver runs hooks yet (the docker driver
+ * is to run them through exec on top of the Driver contract, with their output in the
+ * progress stream; the swarm driver names them as unsupported).
+ */
+export interface HookSpec {
+  readonly command: readonly string[];
+  readonly user?: string;
+  readonly privileged?: boolean;
+  readonly workingDir?: string;
+  readonly environment: Readonly<Record<string, string | null>>;
 }
 
 /** One service after normalisation. */
@@ -243,6 +313,33 @@ export interface ServiceSpec {
   readonly expose: readonly string[];
   /** compose `profiles:`; services with profiles are inactive unless selected. */
   readonly profiles: readonly string[];
+  /**
+   * compose `restart:` as written (`always`, `unless-stopped`, `on-failure:3`, `no`), kept for
+   * `stack config` even when `deploy.restart_policy` decides. Not hashed: the effective
+   * policy is `deploy.restartPolicy`.
+   */
+  readonly restart?: string;
+  // Settings below are undefined when the file does not set them, so a spec (and its config
+  // hash) written before they existed is unchanged.
+  readonly devices?: readonly DeviceSpec[];
+  readonly deviceCgroupRules?: readonly string[];
+  readonly gpus?: readonly DeviceRequestSpec[];
+  readonly securityOpt?: readonly string[];
+  readonly cgroupParent?: string;
+  readonly dnsSearch?: readonly string[];
+  readonly dnsOptions?: readonly string[];
+  readonly domainname?: string;
+  readonly ipc?: string;
+  readonly uts?: string;
+  readonly macAddress?: string;
+  readonly storageOpt?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Run after the container starts (compose `post_start`). */
+  readonly postStart?: readonly HookSpec[];
+  /** Run before the container is stopped (compose `pre_stop`). */
+  readonly preStop?: readonly HookSpec[];
+  /** Run before the container starts, in a container of the same settings (compose `pre_start`). */
+  readonly preStart?: readonly HookSpec[];
   /** Compose keys present on this service that `stack` accepts but does not act on. */
   readonly ignoredKeys: readonly string[];
 }

@@ -1,4 +1,5 @@
 import type { SourcePos, SpecWarning } from "../model/types.js";
+import type { StackNameSource } from "./project-name.js";
 
 /** A path into a YAML/JSON document: mapping keys and sequence indexes. */
 export type DocPath = readonly (string | number)[];
@@ -25,6 +26,11 @@ export interface LoadedDocument {
   /** Variables available for interpolation, after `.env`, `--env-file` and process env. */
   readonly environment: Readonly<Record<string, string>>;
   readonly warnings: readonly SpecWarning[];
+  /** The stack name as compose computes it (see chooseProjectName); absent for hand-made documents. */
+  readonly projectName?: string;
+  readonly projectNameSource?: StackNameSource;
+  /** Active profiles (see profiles.ts); absent means none. */
+  readonly profiles?: readonly string[];
 }
 
 /** Joins a document path as `services.web.ports[0]` for messages. */

@@ -3,6 +3,9 @@
  * `${VAR:?message}`, `${VAR?message}`, `${VAR:+alternative}`, `${VAR+alternative}`, nesting
  * inside the word after the operator (`${A:-${B:-x}}`) and `$$` for a literal `$`.
  *
+ * A `$` followed by anything else (`$ b`, `$(date)`, `$1`, a trailing `$`) is kept literally,
+ * as compose-go's template matcher leaves it.
+ *
  * Differences from compose-go, on purpose: the word after an operator is expanded only when
  * it is used (as a shell does), so `${SET:-${UNSET:?no}}` succeeds and an unused default never
  * warns; `$$` inside a braced word is an escape, not a brace-counting hazard.
@@ -31,7 +34,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 /**
  * Substitutes variables in one string. Never throws: invalid syntax (`${` unclosed, `${}`,
- * `${VAR:x}`, a `$` followed by neither a name, `{` nor `$`) and a required variable that is
+ * `${VAR:x}`) and a required variable that is
  * missing come back as `{ ok: false, error }` with a message meant for users, e.g.
  * `required variable TAG is missing a value: set TAG`.
  */
@@ -39,7 +42,7 @@ export function interpolate(template: string, lookup: VariableLookup): Interpola
   if (!template.includes("$")) return { ok: true, value: template, unset: [] };
   const unset: string[] = [];
   try {
-    const value = expand(template, template, lookup, unset);
+    const value = expand(template, lookup, unset);
     return { ok: true, value, unset };
   } catch (err) {
     if (err instanceof TemplateError) return { ok: false, error: err.message };
@@ -75,7 +78,7 @@ function closingBrace(s: string, from: number): number {
   return -1;
 }
 
-function expand(s: string, whole: string, lookup: VariableLookup, unset: string[]): string {
+function expand(s: string, lookup: VariableLookup, unset: string[]): string {
   let out = "";
   let i = 0;
   while (i < s.length) {
@@ -99,10 +102,10 @@ function expand(s: string, whole: string, lookup: VariableLookup, unset: string[
       out += plainValue(name, lookup, unset);
       i = dollar + 1 + name.length;
     } else {
-      throw invalid(
-        whole,
-        '"$" must be followed by a variable name, "{" or "$" (write "$$" for a literal "$")',
-      );
+      // Compose keeps a `$` followed by anything else literally (`echo a $ b`, `$(date)`,
+      // `awk '{print $1}'`): only `$$`, `$NAME` and `${...}` are templates.
+      out += "$";
+      i = dollar + 1;
     }
   }
   return out;
@@ -142,7 +145,7 @@ function braced(piece: string, lookup: VariableLookup, unset: string[]): string 
   const value = lookup(name);
   const isSet = value !== undefined;
   const nonEmpty = isSet && value !== "";
-  const wordValue = (): string => expand(word, piece, lookup, unset);
+  const wordValue = (): string => expand(word, lookup, unset);
   switch (op) {
     case ":-":
       return nonEmpty ? value : wordValue();

@@ -1,17 +1,22 @@
-import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { LoadedDocument } from "./document.js";
 import { parseEnvFile } from "./env-file.js";
 import { SpecError } from "./errors.js";
+import { applyExtends } from "./extends.js";
 import { findStackFiles } from "./find-stack-files.js";
-import { interpolateTree } from "./interpolate.js";
+import { applyIncludes } from "./include.js";
 import { applyMergeTags, mergeStackTrees } from "./merge.js";
+import { activeProfiles, requestedProfiles } from "./profiles.js";
+import { chooseProjectName, PROJECT_NAME_VARIABLE } from "./project-name.js";
+import { displayName, readTextFile, tooLarge, TreeLoader } from "./tree-loader.js";
 import type { SpecIssue, SpecWarning } from "../model/types.js";
 import {
   MAX_SOURCE_BYTES,
   parseYamlSource,
   positionIn,
+  scalarNode,
   toPlainValue,
+  withEntry,
   type MapNode,
 } from "./yaml-source.js";
 
@@ -26,16 +31,19 @@ export interface LoadOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads stdin when a file is "-" (injected so tests need no real stdin). */
   readonly readStdin?: () => Promise<string>;
+  /**
+   * Stack name from the command line (`-p`, or the NAME of `stack deploy NAME`); wins over
+   * `COMPOSE_PROJECT_NAME`, the files' `name:` and the directory.
+   */
+  readonly stackName?: string;
+  /** Active profiles (`--profile`, repeatable); when empty, `COMPOSE_PROFILES` decides. */
+  readonly profiles?: readonly string[];
+  /** Services named explicitly on the command line: each activates its own profiles. */
+  readonly services?: readonly string[];
 }
 
 /** The name stdin gets in positions and messages. */
 export const STDIN_NAME = "<stdin>";
-
-/** A path as shown to users: relative when under cwd, otherwise as the user gave it. */
-function displayName(cwd: string, given: string): string {
-  const rel = path.relative(cwd, path.resolve(cwd, given));
-  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : given;
-}
 
 interface Source {
   /** As given (`-` for stdin). */
@@ -46,30 +54,7 @@ interface Source {
 }
 
 function readProblem(name: string, err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (code === "ENOENT") return `cannot read ${name}: no such file`;
-  if (code === "EISDIR") return `cannot read ${name}: it is a directory`;
-  if (code === "EACCES" || code === "EPERM") return `cannot read ${name}: permission denied`;
   return `cannot read ${name}: ${err instanceof Error ? err.message : String(err)}`;
-}
-
-function tooLarge(name: string, bytes: number): string {
-  return `${name} is ${(bytes / (1024 * 1024)).toFixed(1)} MiB; files over ${MAX_SOURCE_BYTES / (1024 * 1024)} MiB are refused`;
-}
-
-/** Reads a file as UTF-8 after checking its size, or returns the problem as a message. */
-async function readTextFile(
-  file: string,
-  name: string,
-): Promise<string | { problem: string; tooLarge?: true }> {
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) return { problem: `cannot read ${name}: it is a directory` };
-    if (info.size > MAX_SOURCE_BYTES) return { problem: tooLarge(name, info.size), tooLarge: true };
-    return await readFile(file, "utf8");
-  } catch (err) {
-    return { problem: readProblem(name, err) };
-  }
 }
 
 async function readSources(options: LoadOptions, given: readonly string[]): Promise<Source[]> {
@@ -156,7 +141,7 @@ async function loadEnvironment(
       if (typeof text === "string") absorb(text, name);
       else
         issues.push({
-          path: "",
+          path: "--env-file",
           message: text.problem.replace("cannot read", "cannot read env file"),
         });
     }
@@ -207,34 +192,67 @@ export async function loadDocument(options: LoadOptions): Promise<LoadedDocument
     Object.prototype.hasOwnProperty.call(environment, name) ? environment[name] : undefined;
 
   const unsetSeen = new Map<string, SpecWarning>();
-  const trees: MapNode[] = [];
+  const loader = new TreeLoader(options.cwd, issues, (variable, warning) => {
+    if (!unsetSeen.has(variable)) unsetSeen.set(variable, warning);
+  });
+  // Problems are reported file by file, so a file's YAML errors are kept until its turn.
+  const parsed: { source: Source; tree?: MapNode; problems: readonly SpecIssue[] }[] = [];
   for (const source of sources) {
-    let tree: MapNode;
     try {
-      tree = parseYamlSource(source.text, source.name);
+      parsed.push({ source, tree: parseYamlSource(source.text, source.name), problems: [] });
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
-      issues.push(...err.issues);
-      continue;
+      parsed.push({ source, problems: err.issues });
     }
-    const interpolated = interpolateTree(tree, lookup, {
-      issue: (issue) => issues.push(issue),
-      unset: (variable, where) => {
-        if (!unsetSeen.has(variable)) {
-          unsetSeen.set(variable, {
-            ...where,
-            message: `variable ${variable} is not set; using an empty string`,
-          });
-        }
-      },
-    });
-    trees.push(interpolated as MapNode);
+  }
+
+  // compose sets COMPOSE_PROJECT_NAME for interpolation once it knows the project name.
+  const project = chooseProjectName(
+    parsed.flatMap((p) => (p.tree === undefined ? [] : [p.tree])),
+    { fromCli: options.stackName, lookup, workingDir },
+  );
+  const variables: Record<string, string> = {
+    ...environment,
+    [PROJECT_NAME_VARIABLE]: project.name,
+  };
+  const lookupAll = (name: string): string | undefined =>
+    Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined;
+
+  const trees: MapNode[] = [];
+  for (const { source, tree, problems } of parsed) {
+    issues.push(...problems);
+    if (tree === undefined) continue;
+    const interpolated = loader.interpolate(tree, lookupAll);
+    if (interpolated === undefined) continue;
+    // Files given on the command line all resolve relative paths against the first one's
+    // directory (compose's project directory); included and extended files use their own.
+    const file = source.given === "-" ? STDIN_NAME : path.resolve(options.cwd, source.given);
+    const self = { file, dir: workingDir, tree: interpolated };
+    const withIncludes = await applyIncludes(self, { loader, env: variables, chain: [] });
+    trees.push(await applyExtends({ ...self, tree: withIncludes }, loader, lookupAll));
   }
   if (issues.length > 0) throw new SpecError(issues);
   warnings.push(...unsetSeen.values());
 
   let merged = applyMergeTags(trees[0]!);
   for (const tree of trees.slice(1)) merged = mergeStackTrees(merged, tree);
+  // `stack config` shows the name in use, as `docker compose config` does.
+  const nameEntry = merged.entries.get("name");
+  if (nameEntry !== undefined)
+    merged = withEntry(merged, "name", scalarNode(project.name, nameEntry.value.pos));
+
+  const selection = activeProfiles(
+    merged,
+    requestedProfiles(options.profiles, lookupAll),
+    options.services ?? [],
+  );
+  if (selection.unknown.length > 0)
+    throw new SpecError(
+      selection.unknown.map((name) => ({
+        path: `services.${name}`,
+        message: `no service "${name}" in the stack file`,
+      })),
+    );
 
   const root = merged;
   return {
@@ -242,7 +260,10 @@ export async function loadDocument(options: LoadOptions): Promise<LoadedDocument
     positionOf: (docPath, key) => positionIn(root, docPath, key === true),
     files: sources.map((s) => s.given),
     workingDir,
-    environment,
+    environment: variables,
     warnings,
+    projectName: project.name,
+    projectNameSource: project.source,
+    profiles: selection.profiles,
   };
 }

@@ -330,8 +330,9 @@ function mergeMaps(base: MapNode, over: MapNode, path: string[]): MapNode {
 }
 
 /** `K=V` lists or maps merged by key; two different forms are merged as a map. */
-function mergeKeyed(base: SourceNode, over: SourceNode, split: KeySplit): SourceNode {
-  over = applyMergeTags(over);
+function mergeKeyed(base: SourceNode, tagged: SourceNode, split: KeySplit): SourceNode {
+  // `KEY: !reset null` must still remove KEY from the base below, so a mapping keeps its tags.
+  const over = tagged.kind === "map" ? tagged : applyMergeTags(tagged);
   if (base.kind === "seq" && over.kind === "seq") {
     return mergeUnique(base, over, (item) => {
       const text = scalarText(item);
@@ -340,7 +341,7 @@ function mergeKeyed(base: SourceNode, over: SourceNode, split: KeySplit): Source
   }
   const left = base.kind === "seq" ? listToMap(base, split) : base;
   const right = over.kind === "seq" ? listToMap(over, split) : over;
-  if (left?.kind !== "map" || right?.kind !== "map") return over;
+  if (left?.kind !== "map" || right?.kind !== "map") return applyMergeTags(over);
   // Values here are leaves: a later key replaces the earlier one whole, even with null
   // (`FOO:` means "take FOO from the environment", which must override `FOO=1`).
   const entries = new Map(left.entries);

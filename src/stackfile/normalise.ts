@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { scopedName } from "../model/naming.js";
 import { normaliseCommand } from "./canonical/command.js";
 import { normaliseDependsOn } from "./canonical/depends-on.js";
-import { normaliseEnvironment } from "./canonical/environment.js";
+import { normaliseEnvironment, normaliseLabels } from "./canonical/environment.js";
 import { normaliseHealthcheck } from "./canonical/healthcheck.js";
 import { normaliseLinks, type LinkDraft } from "./canonical/links.js";
 import { NormaliseContext, type Origin } from "./canonical/normalise-context.js";
@@ -28,13 +28,18 @@ import {
   stringRecord,
   type JsonObject,
 } from "./canonical/values.js";
-import { normaliseServiceVolumes, normaliseTmpfs } from "./canonical/volumes.js";
+import { normaliseServiceVolumes, normaliseTmpfs, resolveHostPath } from "./canonical/volumes.js";
 import type { DocPath, LoadedDocument } from "./document.js";
 import { findIgnoredKeys, IGNORED_SERVICE_KEYS } from "./ignored-keys.js";
+import { isServiceEnabled } from "./profiles.js";
 import type {
   BuildSpec,
   DependencySpec,
+  DeployMode,
   DeploySpec,
+  DeviceRequestSpec,
+  DeviceSpec,
+  HookSpec,
   FileObjectSpec,
   FileReferenceSpec,
   LoggingSpec,
@@ -84,8 +89,10 @@ export interface NormaliseResult {
   readonly warnings: readonly SpecWarning[];
   /** Where a spec object (service, port, mount, dependency, network entry, reference) came from. */
   readonly locate: (obj: object) => Origin | undefined;
-  /** Services left out because they have `profiles:`, with their profiles. */
+  /** Services left out because none of their `profiles:` is active, with their profiles. */
   readonly inactiveServices: ReadonlyMap<string, readonly string[]>;
+  /** Services left out because a provider runs them (`provider:`). */
+  readonly providerServices: ReadonlySet<string>;
 }
 
 /** Image name of a service that has only `build:`: compose's `<project>-<service>`. */
@@ -130,7 +137,63 @@ function resourceSet(
     value["memory"] !== undefined ? [...path, "memory"] : legacy.at,
   );
   const pids = int(value["pids"] ?? legacy.pids);
-  return { ...opt("nanoCpus", nanoCpus), ...opt("memoryBytes", memoryBytes), ...opt("pids", pids) };
+  const requested = deviceRequests(ctx, value["devices"], [...path, "devices"]);
+  // An empty list asks for nothing: left out, like an absent one.
+  const devices = requested.length > 0 ? requested : undefined;
+  return {
+    ...opt("nanoCpus", nanoCpus),
+    ...opt("memoryBytes", memoryBytes),
+    ...opt("pids", pids),
+    ...opt("devices", devices),
+  };
+}
+
+/**
+ * compose's device requests (`deploy.resources.reservations.devices`, `gpus:`): capabilities
+ * are required, `count` (a number or `all`, -1 for the engine) and `device_ids` exclude each
+ * other, as compose-go checks.
+ */
+function deviceRequests(ctx: NormaliseContext, value: unknown, path: DocPath): DeviceRequestSpec[] {
+  if (!Array.isArray(value)) return [];
+  const out: DeviceRequestSpec[] = [];
+  value.forEach((raw, i) => {
+    if (!isObject(raw)) return;
+    const at = [...path, i];
+    const capabilities = stringList(raw["capabilities"]);
+    if (capabilities.length === 0) {
+      ctx.error(at, "a device request needs capabilities, e.g. [gpu]");
+      return;
+    }
+    let count: number | undefined;
+    const rawCount = raw["count"];
+    if (rawCount !== undefined) {
+      count = rawCount === "all" ? -1 : int(rawCount);
+      if (count === undefined) {
+        ctx.error(
+          [...at, "count"],
+          `count must be a number or "all", got ${JSON.stringify(rawCount)}`,
+        );
+        return;
+      }
+    }
+    const deviceIds = raw["device_ids"] === undefined ? undefined : stringList(raw["device_ids"]);
+    if (count !== undefined && deviceIds !== undefined) {
+      ctx.error(at, "count and device_ids cannot be used together");
+      return;
+    }
+    const options =
+      raw["options"] === undefined
+        ? undefined
+        : stringRecord(raw["options"], [...at, "options"], ctx);
+    out.push({
+      capabilities,
+      ...opt("driver", str(raw["driver"])),
+      ...opt("count", count),
+      ...opt("deviceIds", deviceIds),
+      ...opt("options", options),
+    });
+  });
+  return out;
 }
 
 function updateConfig(ctx: NormaliseContext, value: unknown, path: DocPath): UpdateConfigSpec {
@@ -179,15 +242,24 @@ function deploySpec(ctx: NormaliseContext, service: JsonObject, path: DocPath): 
   const deploy = objectOrEmpty(service["deploy"]);
   const dPath = [...path, "deploy"];
   const modeText = str(deploy["mode"]) ?? "replicated";
-  if (modeText !== "replicated" && modeText !== "global") {
+  const MODES: readonly string[] = ["replicated", "global", "replicated-job", "global-job"];
+  if (!MODES.includes(modeText)) {
     ctx.error(
       [...dPath, "mode"],
-      `deploy mode "${modeText}" is not supported: expected replicated or global`,
+      `deploy mode "${modeText}" is not supported: expected replicated, global, replicated-job or global-job`,
     );
   }
-  const mode = modeText === "global" ? "global" : "replicated";
+  const mode: DeployMode = MODES.includes(modeText) ? (modeText as DeployMode) : "replicated";
+  const replicasGiven = int(deploy["replicas"]);
+  const scale = int(service["scale"]);
+  if (replicasGiven !== undefined && scale !== undefined && replicasGiven !== scale)
+    ctx.error(
+      [...path, "scale"],
+      `scale (${scale}) and deploy.replicas (${replicasGiven}) disagree; set only one`,
+    );
   // Global means one replica per node; the single-engine docker driver has one node.
-  const replicas = mode === "global" ? 1 : (int(deploy["replicas"]) ?? int(service["scale"]) ?? 1);
+  const global = mode === "global" || mode === "global-job";
+  const replicas = global ? 1 : (replicasGiven ?? scale ?? 1);
   const endpointMode = str(deploy["endpoint_mode"]);
   if (endpointMode !== undefined && endpointMode !== "vip" && endpointMode !== "dnsrr") {
     ctx.error(
@@ -271,7 +343,68 @@ function buildSpec(ctx: NormaliseContext, value: unknown, path: DocPath): BuildS
     args: sortedRecord(args),
     ...opt("target", str(value["target"])),
     labels: stringRecord(value["labels"], [...path, "labels"], ctx),
+    ...opt("dockerfileInline", str(value["dockerfile_inline"])),
+    ...opt(
+      "additionalContexts",
+      value["additional_contexts"] === undefined
+        ? undefined
+        : sortedRecord(
+            listOrDict(
+              value["additional_contexts"],
+              [...path, "additional_contexts"],
+              ctx,
+              "drop",
+            ).map(([k, v]) => [k, resolveContext(ctx.doc.workingDir, v ?? "")] as const),
+          ),
+    ),
+    ...opt("cacheFrom", optionalList(value["cache_from"])),
+    ...opt("cacheTo", optionalList(value["cache_to"])),
+    ...opt("network", str(value["network"])),
+    ...opt(
+      "secrets",
+      value["secrets"] === undefined
+        ? undefined
+        : listOf(value["secrets"]).flatMap((x) =>
+            typeof x === "string"
+              ? [x]
+              : isObject(x) && typeof x["source"] === "string"
+                ? [x["source"]]
+                : [],
+          ),
+    ),
+    ...opt(
+      "ssh",
+      value["ssh"] === undefined
+        ? undefined
+        : listOrDict(value["ssh"], [...path, "ssh"], ctx, "empty").map(([k, v]) =>
+            v === "" || v === null ? k : `${k}=${v}`,
+          ),
+    ),
+    ...opt("tags", optionalList(value["tags"])),
+    ...opt("platforms", optionalList(value["platforms"])),
+    ...opt("noCache", bool(value["no_cache"])),
+    ...opt("pull", bool(value["pull"])),
+    ...opt(
+      "extraHosts",
+      value["extra_hosts"] === undefined ? undefined : extraHosts(value["extra_hosts"]),
+    ),
+    ...opt("shmSize", bytesOf(ctx, value["shm_size"], [...path, "shm_size"])),
   };
+}
+
+/**
+ * An additional build context: a reference with a scheme (`docker-image://alpine`,
+ * `https://...`, compose's `service:NAME`) is kept, a path is made absolute.
+ */
+function resolveContext(dir: string, value: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-zA-Z]:[\\/]/.test(value)
+    ? value
+    : resolve(dir, value);
+}
+
+/** A string list that stays undefined when the key is absent. */
+function optionalList(value: unknown): string[] | undefined {
+  return value === undefined || value === null ? undefined : stringList(value);
 }
 
 function fileReferences(
@@ -331,20 +464,85 @@ function logging(ctx: NormaliseContext, value: unknown, path: DocPath): LoggingS
 }
 
 function extraHosts(value: unknown): string[] {
+  // compose accepts `host=ip` as well as Docker's `host:ip` (the engine wants the latter),
+  // and several addresses for one host separated by commas: one entry each.
+  const entries = (host: string, ips: string): string[] =>
+    ips.split(",").map((ip) => `${host}:${ip.trim()}`);
   if (Array.isArray(value)) {
-    // compose accepts `host=ip` as well as Docker's `host:ip`; the engine wants the latter.
-    return value.map((v) => {
+    return value.flatMap((v) => {
       const s = String(v);
       const eq = s.indexOf("=");
-      return eq > 0 ? `${s.slice(0, eq)}:${s.slice(eq + 1)}` : s;
+      return eq > 0 ? entries(s.slice(0, eq), s.slice(eq + 1)) : [s];
     });
   }
   if (isObject(value)) {
     return Object.entries(value).flatMap(([host, ip]) =>
-      listOf(ip).map((one) => `${host}:${String(one)}`),
+      listOf(ip).flatMap((one) => entries(host, String(one))),
     );
   }
   return [];
+}
+
+function devices(ctx: NormaliseContext, value: unknown, path: DocPath): DeviceSpec[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: DeviceSpec[] = [];
+  value.forEach((item, i) => {
+    if (typeof item === "string") {
+      // `/dev/x`, `/dev/x:/dev/y`, `/dev/x:/dev/y:rw`; a CDI name (`vendor.com/class=name`) too.
+      const [source = "", target, permissions] = item.split(":");
+      out.push({ source, target: target ?? source, permissions: permissions ?? "rwm" });
+    } else if (isObject(item) && typeof item["source"] === "string") {
+      const source = item["source"];
+      out.push({
+        source,
+        target: str(item["target"]) ?? source,
+        permissions: str(item["permissions"]) ?? "rwm",
+      });
+    } else ctx.error([...path, i], "expected a device path or {source, target, permissions}");
+  });
+  return out;
+}
+
+/** `gpus: all` or a list of device requests, each for the `gpu` capability. */
+function gpus(
+  ctx: NormaliseContext,
+  value: unknown,
+  path: DocPath,
+): DeviceRequestSpec[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === "all") return [{ capabilities: ["gpu"], count: -1 }];
+  const withGpu = Array.isArray(value)
+    ? value.map((v) =>
+        isObject(v) && v["capabilities"] === undefined ? { ...v, capabilities: ["gpu"] } : v,
+      )
+    : value;
+  return deviceRequests(ctx, withGpu, path);
+}
+
+function hooks(ctx: NormaliseContext, value: unknown, path: DocPath): HookSpec[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: HookSpec[] = [];
+  value.forEach((raw, i) => {
+    if (!isObject(raw)) return;
+    const at = [...path, i];
+    const command = normaliseCommand(raw["command"], [...at, "command"], ctx);
+    if (command === undefined || command.length === 0) {
+      ctx.error([...at, "command"], "a hook needs a command");
+      return;
+    }
+    out.push({
+      command,
+      ...opt("user", scalarToString(raw["user"])),
+      ...opt("privileged", bool(raw["privileged"])),
+      ...opt("workingDir", str(raw["working_dir"])),
+      environment: sortedRecord(
+        listOrDict(raw["environment"], [...at, "environment"], ctx, "null").map(
+          ([k, v]) => [k, v ?? ctx.lookupEnv(k) ?? null] as const,
+        ),
+      ),
+    });
+  });
+  return out;
 }
 
 function ulimits(
@@ -402,7 +600,7 @@ function serviceSpec(
     ...opt("user", scalarToString(s["user"])),
     ...opt("hostname", str(s["hostname"])),
     ...opt("containerName", str(s["container_name"])),
-    labels: stringRecord(s["labels"], [...path, "labels"], ctx),
+    labels: normaliseLabels(s, path, ctx),
     ...opt("init", bool(s["init"])),
     ...opt(
       "stopGracePeriodMs",
@@ -438,6 +636,33 @@ function serviceSpec(
     expose: listOf(s["expose"]).map((e) => String(e)),
     profiles: stringList(s["profiles"]),
     ignoredKeys: ignoredKeysOf(s),
+    ...opt("restart", str(s["restart"])),
+    ...opt("devices", devices(ctx, s["devices"], [...path, "devices"])),
+    ...opt("deviceCgroupRules", optionalList(s["device_cgroup_rules"])),
+    ...opt("gpus", gpus(ctx, s["gpus"], [...path, "gpus"])),
+    ...opt("securityOpt", optionalList(s["security_opt"])),
+    ...opt("cgroupParent", str(s["cgroup_parent"])),
+    ...opt("dnsSearch", optionalList(s["dns_search"])),
+    ...opt("dnsOptions", optionalList(s["dns_opt"])),
+    ...opt("domainname", str(s["domainname"])),
+    ...opt("ipc", str(s["ipc"])),
+    ...opt("uts", str(s["uts"])),
+    ...opt("macAddress", str(s["mac_address"])),
+    ...opt(
+      "storageOpt",
+      s["storage_opt"] === undefined
+        ? undefined
+        : stringRecord(s["storage_opt"], [...path, "storage_opt"], ctx),
+    ),
+    ...opt(
+      "annotations",
+      s["annotations"] === undefined
+        ? undefined
+        : stringRecord(s["annotations"], [...path, "annotations"], ctx),
+    ),
+    ...opt("postStart", hooks(ctx, s["post_start"], [...path, "post_start"])),
+    ...opt("preStop", hooks(ctx, s["pre_stop"], [...path, "pre_stop"])),
+    ...opt("preStart", hooks(ctx, s["pre_start"], [...path, "pre_start"])),
   };
   return ctx.at(spec, path);
 }
@@ -452,7 +677,39 @@ function objectName(stack: string, key: string, value: JsonObject, external: boo
 
 function isExternal(value: JsonObject): boolean {
   const e = value["external"];
-  return e === true || isObject(e);
+  return e === true || bool(e) === true || isObject(e);
+}
+
+/**
+ * compose refuses an external object that also says how to create it, and `external.name`
+ * beside `name:`; both are located errors here too.
+ */
+function checkExternal(
+  ctx: NormaliseContext,
+  value: JsonObject,
+  path: DocPath,
+  kind: string,
+  creating: readonly string[],
+): void {
+  if (!isExternal(value)) return;
+  for (const key of creating) {
+    if (value[key] !== undefined)
+      ctx.error(
+        [...path, key],
+        `${kind} is external: ${key} cannot be set (stack does not create external ${kind}s)`,
+        true,
+      );
+  }
+  if (
+    isObject(value["external"]) &&
+    value["external"]["name"] !== undefined &&
+    value["name"] !== undefined
+  )
+    ctx.error(
+      [...path, "external", "name"],
+      "external.name and name cannot be used together; use only name",
+      true,
+    );
 }
 
 function networkSpec(
@@ -464,6 +721,15 @@ function networkSpec(
 ): NetworkSpec {
   const n = objectOrEmpty(raw);
   const external = isExternal(n);
+  checkExternal(ctx, n, path, "network", [
+    "driver",
+    "driver_opts",
+    "labels",
+    "ipam",
+    "internal",
+    "attachable",
+    "enable_ipv6",
+  ]);
   const ipamRaw = n["ipam"];
   let ipam: NetworkSpec["ipam"];
   if (isObject(ipamRaw)) {
@@ -502,6 +768,7 @@ function volumeSpec(
 ): VolumeSpec {
   const v = objectOrEmpty(raw);
   const external = isExternal(v);
+  checkExternal(ctx, v, path, "volume", ["driver", "driver_opts", "labels"]);
   return ctx.at(
     {
       key,
@@ -525,6 +792,7 @@ function fileObjectSpec(
 ): FileObjectSpec {
   const o = objectOrEmpty(raw);
   const external = isExternal(o);
+  checkExternal(ctx, o, path, kind, []);
   const file = str(o["file"]);
   const environment = str(o["environment"]);
   const content = kind === "config" ? str(o["content"]) : undefined;
@@ -539,7 +807,8 @@ function fileObjectSpec(
       key,
       name: objectName(stack, key, o, external),
       external,
-      ...opt("file", file === undefined ? undefined : resolve(ctx.doc.workingDir, file)),
+      // `~` is the deploying user's home, as for bind mounts.
+      ...opt("file", file === undefined ? undefined : resolveHostPath(file, ctx)),
       ...opt("environment", environment),
       ...opt("content", content),
       labels: stringRecord(o["labels"], [...path, "labels"], ctx),
@@ -628,24 +897,35 @@ export function byPosition<
 /**
  * Normalises a schema-valid compose document into a frozen StackSpec named `stackName`.
  * Collects every problem instead of throwing; `issues` non-empty means the spec must not be
- * used. Services with `profiles:` are left out (compose's default with no profile selected;
- * `stack` has no profile selection yet) and named in an info warning.
+ * used. Services none of whose `profiles:` is active (`doc.profiles`) are left out, as
+ * compose leaves them out, and named in an info warning.
  */
 export function normalise(doc: LoadedDocument, stackName: string): NormaliseResult {
   const ctx = new NormaliseContext(doc);
   const root = objectOrEmpty(doc.value);
   const rawServices = objectOrEmpty(root["services"]);
   const inactive = new Map<string, readonly string[]>();
+  const providers = new Set<string>();
   const drafts = new Map<string, ServiceDraft>();
   for (const [name, raw] of Object.entries(rawServices)) {
     const path: DocPath = ["services", name];
     const s = objectOrEmpty(raw);
     const profiles = stringList(s["profiles"]);
-    if (profiles.length > 0) {
+    if (isObject(s["provider"])) {
+      // compose hands such a service to a provider plugin; stack has none to hand it to.
+      providers.add(name);
+      ctx.warn(
+        path,
+        `service "${name}" is run by a provider (${str(s["provider"]["type"]) ?? "unnamed"}) and is not deployed: stack cannot run provider services`,
+        true,
+      );
+      continue;
+    }
+    if (!isServiceEnabled(profiles, doc.profiles ?? [])) {
       inactive.set(name, profiles);
       ctx.warn(
         path,
-        `service "${name}" has profiles [${profiles.join(", ")}] and is not deployed (stack does not select profiles yet)`,
+        `service "${name}" is not deployed: none of its profiles [${profiles.join(", ")}] is active (select one with --profile or COMPOSE_PROFILES)`,
         true,
       );
       continue;
@@ -714,5 +994,6 @@ export function normalise(doc: LoadedDocument, stackName: string): NormaliseResu
     warnings: ctx.warnings,
     locate: (obj) => ctx.origins.get(obj),
     inactiveServices: inactive,
+    providerServices: providers,
   };
 }

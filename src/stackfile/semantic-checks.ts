@@ -2,13 +2,13 @@ import { STACK_NAME_PATTERN } from "../model/naming.js";
 import type { Origin } from "./canonical/normalise-context.js";
 import { formatPath, type DocPath, type PositionLookup } from "./document.js";
 import { byPosition } from "./normalise.js";
+import type { StackNameSource } from "./project-name.js";
 import type { PortSpec, SpecIssue, SpecWarning, StackSpec } from "../model/types.js";
 
 /** Compose's rule for service names. */
 export const SERVICE_NAME_PATTERN = /^[a-zA-Z0-9._-]+$/;
 
-/** Where the stack name came from; decides where a bad name is reported. */
-export type StackNameSource = "command line" | "file" | "directory";
+export type { StackNameSource } from "./project-name.js";
 
 /** What the semantic checks need besides the spec: how to locate its parts. */
 export interface SemanticCheckInput {
@@ -18,6 +18,8 @@ export interface SemanticCheckInput {
   readonly positionOf: PositionLookup;
   /** Services left out for their `profiles:`; depending on one gets a specific message. */
   readonly inactiveServices: ReadonlyMap<string, readonly string[]>;
+  /** Services left out because a provider runs them; depending on one is only a warning. */
+  readonly providerServices?: ReadonlySet<string>;
   readonly stackNameSource: StackNameSource;
 }
 
@@ -59,9 +61,11 @@ export function checkStack(input: SemanticCheckInput): SemanticCheckResult {
     const from =
       input.stackNameSource === "command line"
         ? "given on the command line"
-        : input.stackNameSource === "file"
-          ? "from the file's name:"
-          : `derived from the directory name (pass a name on the command line)`;
+        : input.stackNameSource === "environment"
+          ? "from COMPOSE_PROJECT_NAME"
+          : input.stackNameSource === "file"
+            ? "from the file's name:"
+            : `derived from the directory name (pass a name on the command line)`;
     const pos = where.length > 0 ? positionOf(where) : undefined;
     const message = `invalid stack name "${spec.name}" ${from}: a stack name ${rule}`;
     issues.push(pos ? { pos, path: "name", message } : { path: "name", message });
@@ -81,6 +85,14 @@ export function checkStack(input: SemanticCheckInput): SemanticCheckResult {
     for (const [target, dep] of Object.entries(service.dependsOn)) {
       if (spec.services[target]) continue;
       const at = pathOf(dep, [...servicePath, "depends_on", target]);
+      if (input.providerServices?.has(target) === true) {
+        report(
+          warnings,
+          at,
+          `service "${service.name}" depends on provider service "${target}", which stack does not run; the dependency is ignored`,
+        );
+        continue;
+      }
       const profiles = inactiveServices.get(target);
       const what = profiles
         ? `service "${target}" which is not deployed (it has profiles [${profiles.join(", ")}])`

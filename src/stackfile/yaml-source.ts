@@ -78,6 +78,14 @@ export const MAX_SOURCE_BYTES = 10 * 1024 * 1024;
  */
 export const MAX_EXPANDED_NODES = 1_000_000;
 
+/**
+ * Deepest nesting accepted (mappings and sequences inside each other). Real stack files stay
+ * under 15; the limit keeps every recursive step after parsing (merge, interpolation,
+ * validation) far from the call-stack limit, so a hostile file is a located error, not a
+ * crash.
+ */
+export const MAX_NESTING_DEPTH = 200;
+
 /** Builds a mapping node, computing its expanded size. */
 export function mapNode(
   entries: ReadonlyMap<string, MapEntry>,
@@ -159,20 +167,14 @@ export function parseYamlSource(text: string, file: string): MapNode {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  const docs = parseAllDocuments(text, {
-    lineCounter,
-    merge: true,
-    uniqueKeys: false, // reported below with the document path and both positions
-    prettyErrors: false,
-    customTags: (tags) => [legacyOctal, ...tags, ...mergeTags],
-  });
+  const docs = parseDocuments(text, lineCounter, file);
 
   const issues: SpecIssue[] = [];
-  const yamlIssue = (err: YAMLError): SpecIssue => ({
-    pos: at(err.pos[0]),
-    path: "",
-    message: readableYamlMessage(err),
-  });
+  const yamlIssue = (err: YAMLError): SpecIssue =>
+    // The parser reports its own stack exhaustion on very deep nesting as an error.
+    /call stack/i.test(err.message)
+      ? tooDeepIssue(file, at(err.pos[0]))
+      : { pos: at(err.pos[0]), path: "", message: readableYamlMessage(err) };
   const first = docs[0];
   if (!first || first.contents === null) {
     throw new SpecError([
@@ -236,6 +238,31 @@ function oversizedIssue(file: string, bytes: number): SpecIssue {
   };
 }
 
+function parseDocuments(text: string, lineCounter: LineCounter, file: string) {
+  try {
+    return parseAllDocuments(text, {
+      lineCounter,
+      merge: true,
+      uniqueKeys: false, // reported below with the document path and both positions
+      prettyErrors: false,
+      customTags: (tags) => [legacyOctal, ...tags, ...mergeTags],
+    });
+  } catch (err) {
+    // The yaml parser recurses once per nesting level: a file nested a few thousand levels
+    // deep can exhaust the call stack inside it ("Maximum call stack size exceeded").
+    if (err instanceof RangeError) throw new SpecError([tooDeepIssue(file, undefined)]);
+    throw err;
+  }
+}
+
+function tooDeepIssue(file: string, pos: SourcePos | undefined): SpecIssue {
+  return {
+    pos: pos ?? { file, line: 1, col: 1 },
+    path: "",
+    message: `the document nests mappings and lists more than ${MAX_NESTING_DEPTH} levels deep; refusing to load it`,
+  };
+}
+
 function lowerFirst(s: string): string {
   return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s;
 }
@@ -290,6 +317,11 @@ class Converter {
       return target;
     }
     const yamlNode = node as YamlNode;
+    if (path.length > MAX_NESTING_DEPTH) {
+      const pos = this.at(yamlNode.range?.[0] ?? 0);
+      this.issues.push({ ...tooDeepIssue(pos.file, pos), path: formatPath(path.slice(0, 5)) });
+      throw new LoadAbort();
+    }
     const anchor = yamlNode.anchor;
     if (anchor) this.anchors.set(anchor, IN_PROGRESS);
     const result = this.convertNode(yamlNode, path);
@@ -378,9 +410,17 @@ class Converter {
     if (isScalar(keyNode)) {
       const value = keyNode.value;
       if (typeof value === "string") return value;
-      // `80: x` or `true: x`: keep the text as written, as compose does for string keys.
-      if (typeof keyNode.source === "string" && keyNode.source !== "") return keyNode.source;
-      if (typeof value === "number" || typeof value === "boolean") return String(value);
+      // compose rejects `80: x`, `true: x` and `null: x` ("non-string key"): YAML reads them as
+      // a number, a boolean or null, and the file means something else with each reading.
+      if (typeof value === "number" || typeof value === "boolean" || value === null) {
+        const text = keyNode.source ?? String(value);
+        this.issues.push({
+          pos: keyPos,
+          path: formatPath([...path, String(text)]),
+          message: `mapping keys must be strings; ${String(text)} reads as ${value === null ? "null" : `a ${typeof value}`}: quote it ("${String(text)}")`,
+        });
+        return undefined;
+      }
     }
     this.issues.push({
       pos: keyPos,
@@ -472,4 +512,31 @@ export function positionIn(root: SourceNode, path: DocPath, key = false): Source
     node = next;
   }
   return key && keyPos ? keyPos : node.pos;
+}
+
+/** A copy of `map` with `key` set to `value` (kept in place when present, else appended). */
+export function withEntry(
+  map: MapNode,
+  key: string,
+  value: SourceNode,
+  keyPos?: SourcePos,
+): MapNode {
+  const entries = new Map(map.entries);
+  const old = entries.get(key);
+  entries.set(key, { keyPos: keyPos ?? old?.keyPos ?? value.pos, value });
+  return mapNode(entries, map.pos, map.tag);
+}
+
+/** A copy of `map` without `key` (the same object when it has none). */
+export function withoutEntry(map: MapNode, key: string): MapNode {
+  if (!map.entries.has(key)) return map;
+  const entries = new Map(map.entries);
+  entries.delete(key);
+  return mapNode(entries, map.pos, map.tag);
+}
+
+/** The mapping at `key` of `map`, when there is one. */
+export function mapAt(map: MapNode, key: string): MapNode | undefined {
+  const value = map.entries.get(key)?.value;
+  return value?.kind === "map" ? value : undefined;
 }

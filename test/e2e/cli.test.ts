@@ -3,7 +3,7 @@
  * commands users and CI type, their output and exit codes.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -108,22 +108,52 @@ describe("input errors, no engine needed", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("stack config prints the normalised model, reads stdin, and --quiet only validates", () => {
+  it("stack config prints compose's form (the model with --model), reads stdin, and --quiet only validates", () => {
     const r = stack(
       ["config", "-c", "-", "--format", "json", "--name", "cfg"],
       {},
       "services:\n  web:\n    image: nginx\n    deploy:\n      resources:\n        limits:\n          memory: 50M\n",
     );
     expect(r.status).toBe(0);
-    const spec = JSON.parse(r.stdout) as {
-      services: { web: { deploy: { resources: { limits: { memoryBytes: number } } } } };
+    const config = JSON.parse(r.stdout) as {
+      services: { web: { deploy: { resources: { limits: { memory: string } } } } };
       networks: { default: { name: string } };
     };
+    expect(config.services.web.deploy.resources.limits.memory).toBe("52428800");
+    expect(config.networks.default.name).toBe("cfg_default");
+    const model = stack(
+      ["config", "-c", "-", "--format", "json", "--name", "cfg", "--model"],
+      {},
+      "services:\n  web:\n    image: nginx\n    deploy:\n      resources:\n        limits:\n          memory: 50M\n",
+    );
+    const spec = JSON.parse(model.stdout) as {
+      services: { web: { deploy: { resources: { limits: { memoryBytes: number } } } } };
+    };
     expect(spec.services.web.deploy.resources.limits.memoryBytes).toBe(52_428_800);
-    expect(spec.networks.default.name).toBe("cfg_default");
     const quiet = stack(["config", "-q", "-c", resolve("examples/getstartedlab/stack.yml")]);
     expect(quiet.status).toBe(0);
     expect(quiet.stdout).toBe("");
+  });
+
+  it("runs the package's bin the way its interpreter line does, so --env-file reaches stack", () => {
+    const bin = resolve("dist/cli/bin.js");
+    const pkg = JSON.parse(readFileSync(resolve("package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    };
+    expect(resolve(pkg.bin["stack"]!)).toBe(bin);
+    // `#!/usr/bin/env -S node --` -> `node -- bin.js ARGS` (what the kernel and env do).
+    const shebang = readFileSync(bin, "utf8").split("\n")[0]!;
+    expect(shebang).toBe("#!/usr/bin/env -S node --");
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ["--", bin, ...args], { encoding: "utf8", env: process.env });
+    const file = tempFile("services:\n  web:\n    image: ${IMG}\n");
+    const vars = tempFile("IMG=from-env-file\n", "vars.env");
+    const ok = run(["config", "-c", file, "--env-file", vars]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain("image: from-env-file");
+    const missing = run(["config", "-c", file, "--env-file", "missing.env"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("--env-file cannot read env file missing.env: no such file");
   });
 
   it("rejects a bad stack name with exit code 2", () => {

@@ -1,18 +1,24 @@
 import type { Command } from "commander";
-import { stringify as toYaml } from "yaml";
 import { formatWarning } from "../../api/deploy.js";
+import { formatConfig } from "../../stackfile/compose-form.js";
 import { loadStack } from "../../stackfile/load-stack.js";
 import { maskSecretValues, secretValues } from "../../stackfile/secret-content.js";
 import { checkStackName, fileOptions, formatOption, loadOptions } from "../options.js";
 
-/** `stack config`: print the merged, interpolated, normalised model (or only validate). */
+/**
+ * `stack config`: print the merged, interpolated, normalised stack in compose's form, so it
+ * can be diffed with `docker compose config` (or only validate it).
+ */
 export function registerConfig(program: Command): void {
   fileOptions(
     program
       .command("config")
-      .description("print the merged, interpolated, normalised stack model (or only validate it)")
+      .description(
+        "print the merged, interpolated, normalised stack in compose's form, as `docker compose config` does (or only validate it)",
+      )
       .option("-q, --quiet", "only validate; print nothing but problems")
       .addOption(formatOption(["yaml", "json"] as const, "yaml"))
+      .option("--model", "print stack's internal model instead of compose's form")
       .option("--name <name>", "stack name used to name networks and volumes"),
   ).action(async (opts) => {
     const { spec, warnings } = await loadStack({
@@ -26,7 +32,10 @@ export function registerConfig(program: Command): void {
     const secrets = await secretValues(spec, loadOptions(opts).env);
     process.stdout.write(
       maskSecretValues(
-        opts.format === "json" ? `${JSON.stringify(spec, null, 2)}\n` : toYaml(spec),
+        formatConfig(spec, {
+          format: opts.format === "json" ? "json" : "yaml",
+          model: Boolean(opts.model),
+        }),
         secrets,
       ),
     );

@@ -22,6 +22,8 @@ import type { MountSpec, ServiceSpec, StackSpec } from "../../model/types.js";
 /** Per-network endpoint settings (`EndpointSettings` of the Engine API, the fields we set). */
 export interface EndpointConfig {
   readonly Aliases: readonly string[];
+  /** From API 1.44 the MAC address is set per endpoint. */
+  readonly MacAddress?: string;
   readonly IPAMConfig?: { readonly IPv4Address?: string; readonly IPv6Address?: string };
 }
 
@@ -45,7 +47,10 @@ export interface HostConfigBody {
   Memory?: number;
   MemoryReservation?: number;
   PidsLimit?: number;
-  RestartPolicy?: { Name: "no" | "always" | "on-failure"; MaximumRetryCount?: number };
+  RestartPolicy?: {
+    Name: "no" | "always" | "unless-stopped" | "on-failure";
+    MaximumRetryCount?: number;
+  };
   LogConfig?: { Type: string; Config: Record<string, string> };
   Init?: boolean;
   Privileged?: boolean;
@@ -58,6 +63,24 @@ export interface HostConfigBody {
   Ulimits?: { Name: string; Soft: number; Hard: number }[];
   Sysctls?: Record<string, string>;
   ShmSize?: number;
+  Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
+  DeviceCgroupRules?: string[];
+  DeviceRequests?: {
+    Driver: string;
+    Count: number;
+    DeviceIDs: string[];
+    Capabilities: string[][];
+    Options: Record<string, string>;
+  }[];
+  SecurityOpt?: string[];
+  CgroupParent?: string;
+  DnsSearch?: string[];
+  DnsOptions?: string[];
+  IpcMode?: string;
+  UTSMode?: string;
+  StorageOpt?: Record<string, string>;
+  /** API 1.43+. */
+  Annotations?: Record<string, string>;
 }
 
 /** The `POST /containers/create` body this driver sends (the container name goes in the query). */
@@ -69,6 +92,9 @@ export interface ContainerCreateBody {
   WorkingDir?: string;
   User?: string;
   Hostname?: string;
+  Domainname?: string;
+  /** Before API 1.44; later versions take it per endpoint. */
+  MacAddress?: string;
   Labels: Record<string, string>;
   StopTimeout?: number;
   StopSignal?: string;
@@ -200,7 +226,7 @@ function mountConfig(
   }
 }
 
-/** `network_mode: service:NAME` means the container of that service's first replica. */
+/** `network_mode: service:NAME` (and `ipc: service:NAME`) means that service's first replica. */
 function networkModeValue(stack: string, mode: string): string {
   if (mode.startsWith("service:"))
     return `container:${slotContainerName(stack, mode.slice("service:".length), 1)}`;
@@ -272,10 +298,14 @@ export function containerCreatePlan(input: ContainerConfigInput): ContainerCreat
     const key = `${port.target}/${port.protocol}`;
     exposed[key] = {};
     if (viaIngress.has(port)) continue;
-    (bindings[key] ??= []).push({
-      HostIp: port.hostIp ?? "",
-      HostPort: port.published === undefined ? "" : String(port.published),
-    });
+    // A range (`6005-6015:80`) lets the engine bind one free port of it, as compose does.
+    const hostPort =
+      port.published === undefined
+        ? ""
+        : port.publishedEnd === undefined
+          ? String(port.published)
+          : `${port.published}-${port.publishedEnd}`;
+    (bindings[key] ??= []).push({ HostIp: port.hostIp ?? "", HostPort: hostPort });
   }
   for (const key of exposeKeys(service.expose)) exposed[key] = {};
   if (Object.keys(exposed).length > 0) body.ExposedPorts = exposed;
@@ -303,6 +333,12 @@ export function containerCreatePlan(input: ContainerConfigInput): ContainerCreat
       },
     );
     const [first, ...rest] = endpoints;
+    if (
+      first !== undefined &&
+      service.macAddress !== undefined &&
+      apiVersionAtLeast(apiVersion, "1.44")
+    )
+      first[1] = { ...first[1], MacAddress: service.macAddress };
     if (first !== undefined) {
       host.NetworkMode = first[0];
       body.NetworkingConfig = { EndpointsConfig: { [first[0]]: first[1] } };
@@ -340,7 +376,7 @@ export function containerCreatePlan(input: ContainerConfigInput): ContainerCreat
       ? { Name: "no" }
       : policy.condition === "on-failure"
         ? { Name: "on-failure", MaximumRetryCount: policy.maxAttempts ?? 0 }
-        : { Name: "always" };
+        : { Name: policy.unlessStopped === true ? "unless-stopped" : "always" };
 
   if (service.healthcheck !== undefined) {
     if ("disable" in service.healthcheck) {
@@ -382,5 +418,62 @@ export function containerCreatePlan(input: ContainerConfigInput): ContainerCreat
   if (Object.keys(service.sysctls).length > 0) host.Sysctls = { ...service.sysctls };
   if (service.shmSize !== undefined) host.ShmSize = service.shmSize;
 
+  // Settings compose passes to the engine as they are (each undefined unless the file sets it).
+  if (service.devices !== undefined && service.devices.length > 0)
+    host.Devices = service.devices.map((d) => ({
+      PathOnHost: d.source,
+      PathInContainer: d.target,
+      CgroupPermissions: d.permissions,
+    }));
+  if (service.deviceCgroupRules !== undefined && service.deviceCgroupRules.length > 0)
+    host.DeviceCgroupRules = [...service.deviceCgroupRules];
+  const requests = [...(service.gpus ?? []), ...(reservations.devices ?? [])];
+  if (requests.length > 0)
+    host.DeviceRequests = requests.map((r) => ({
+      Driver: r.driver ?? "",
+      // compose: neither count nor device_ids means all devices.
+      Count: r.count ?? (r.deviceIds === undefined ? -1 : 0),
+      DeviceIDs: [...(r.deviceIds ?? [])],
+      Capabilities: [[...r.capabilities]],
+      Options: { ...r.options },
+    }));
+  if (service.securityOpt !== undefined && service.securityOpt.length > 0)
+    host.SecurityOpt = [...service.securityOpt];
+  if (service.cgroupParent !== undefined) host.CgroupParent = service.cgroupParent;
+  if (service.dnsSearch !== undefined && service.dnsSearch.length > 0)
+    host.DnsSearch = [...service.dnsSearch];
+  if (service.dnsOptions !== undefined && service.dnsOptions.length > 0)
+    host.DnsOptions = [...service.dnsOptions];
+  if (service.domainname !== undefined) body.Domainname = service.domainname;
+  if (service.ipc !== undefined) host.IpcMode = networkModeValue(spec.name, service.ipc);
+  if (service.uts !== undefined) host.UTSMode = service.uts;
+  if (service.macAddress !== undefined && !apiVersionAtLeast(apiVersion, "1.44"))
+    body.MacAddress = service.macAddress;
+  if (service.storageOpt !== undefined && Object.keys(service.storageOpt).length > 0)
+    host.StorageOpt = { ...service.storageOpt };
+  if (
+    service.annotations !== undefined &&
+    Object.keys(service.annotations).length > 0 &&
+    apiVersionAtLeast(apiVersion, "1.43")
+  )
+    host.Annotations = { ...service.annotations };
+
   return { name, body, connectAfterCreate };
+}
+
+/**
+ * Settings of `service` this engine API version cannot apply, as warnings to show before a
+ * deploy: annotations need API 1.43. (Hooks are run by the driver, not set at create.)
+ */
+export function dockerUnsupportedSettings(service: ServiceSpec, apiVersion: string): string[] {
+  const out: string[] = [];
+  if (
+    service.annotations !== undefined &&
+    Object.keys(service.annotations).length > 0 &&
+    !apiVersionAtLeast(apiVersion, "1.43")
+  )
+    out.push(
+      `annotations need engine API 1.43 or later (this engine speaks ${apiVersion}); they are not set`,
+    );
+  return out;
 }

@@ -16,6 +16,7 @@ import type { ObservedContainer } from "../../core/replica.js";
 import type { BuildRequest, ContainerEngine, ContainerRequest } from "./container-engine.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { NetworkSpec, RestartPolicySpec, StackSpec, VolumeSpec } from "../../model/types.js";
+import { buildQuery } from "./build-options.js";
 import { contextFiles } from "../../stackfile/build-context.js";
 import { ingressCreatePlan } from "./ingress-config.js";
 import { isEngineErrorKind, toEngineError, engineMessage } from "../docker-api/classify-error.js";
@@ -420,15 +421,12 @@ export class DockerEngine implements ContainerEngine {
     try {
       const stream = await this.docker.buildImage(
         { context: build.context, src: files },
-        {
-          t: image,
-          dockerfile: build.dockerfile,
-          buildargs: { ...build.args },
-          labels: { ...build.labels, [LABELS.buildHash]: request.buildHash },
-          ...(build.target !== undefined && { target: build.target }),
-          rm: true,
-          forcerm: true,
-        },
+        // Several tags go as repeated `t=` parameters (docker-modem sends a list that way);
+        // dockerode's type allows one.
+        buildQuery(image, build, {
+          ...build.labels,
+          [LABELS.buildHash]: request.buildHash,
+        }) as unknown as Dockerode.ImageBuildOptions,
       );
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(

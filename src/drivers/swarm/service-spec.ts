@@ -93,7 +93,7 @@ export interface SwarmServiceSpec {
         StartPeriod?: number;
       };
       Hosts?: string[];
-      DNSConfig?: { Nameservers: string[] };
+      DNSConfig?: { Nameservers?: string[]; Search?: string[]; Options?: string[] };
       Secrets?: SwarmFileReference[];
       Configs?: SwarmFileReference[];
       CapabilityAdd?: string[];
@@ -119,7 +119,11 @@ export interface SwarmServiceSpec {
     Networks?: { Target: string; Aliases: string[] }[];
     LogDriver?: { Name: string; Options: Record<string, string> };
   };
-  Mode: { Replicated: { Replicas: number } } | { Global: Record<string, never> };
+  Mode:
+    | { Replicated: { Replicas: number } }
+    | { Global: Record<string, never> }
+    | { ReplicatedJob: { MaxConcurrent: number; TotalCompletions: number } }
+    | { GlobalJob: Record<string, never> };
   UpdateConfig: SwarmUpdateConfig;
   RollbackConfig: SwarmUpdateConfig;
   EndpointSpec: {
@@ -318,7 +322,14 @@ export function swarmServiceSpec(input: SwarmServiceInput): SwarmServicePlan {
       return m ? `${m[2]} ${m[1]}` : h;
     });
   }
-  if (service.dns.length > 0) container.DNSConfig = { Nameservers: [...service.dns] };
+  const dnsSearch = service.dnsSearch ?? [];
+  const dnsOptions = service.dnsOptions ?? [];
+  if (service.dns.length + dnsSearch.length + dnsOptions.length > 0)
+    container.DNSConfig = {
+      ...(service.dns.length > 0 && { Nameservers: [...service.dns] }),
+      ...(dnsSearch.length > 0 && { Search: [...dnsSearch] }),
+      ...(dnsOptions.length > 0 && { Options: [...dnsOptions] }),
+    };
   const secrets = fileReferences(service, "secret", service.secrets, objects.secrets);
   if (secrets.length > 0) container.Secrets = secrets;
   const configs = fileReferences(service, "config", service.configs, objects.configs);
@@ -384,6 +395,12 @@ export function swarmServiceSpec(input: SwarmServiceInput): SwarmServicePlan {
     template.LogDriver = { Name: service.logging.driver, Options: { ...service.logging.options } };
   }
 
+  const range = service.ports.find((p) => p.publishedEnd !== undefined);
+  if (range !== undefined)
+    throw invalid(
+      service.name,
+      `swarm cannot publish a host port range (${range.published}-${range.publishedEnd}) to one container port; publish one port`,
+    );
   const ports = service.ports.map((p) => ({
     Protocol: p.protocol,
     TargetPort: p.target,
@@ -401,19 +418,76 @@ export function swarmServiceSpec(input: SwarmServiceInput): SwarmServicePlan {
     Name: name,
     Labels: labels,
     TaskTemplate: template,
-    Mode: deploy.mode === "global" ? { Global: {} } : { Replicated: { Replicas: deploy.replicas } },
+    Mode: swarmMode(deploy.mode, deploy.replicas),
     UpdateConfig: updateConfig(deploy.updateConfig, false),
     RollbackConfig: updateConfig(deploy.rollbackConfig, true),
     EndpointSpec: { Mode: deploy.endpointMode ?? "vip", ...(ports.length > 0 && { Ports: ports }) },
   };
   // Replicas stay out of the hash: scaling is compared on its own and never touches tasks.
-  const hashed = { ...body, Mode: "Global" in body.Mode ? body.Mode : { Replicated: {} } };
+  const hashed = { ...body, Mode: "Replicated" in body.Mode ? { Replicated: {} } : body.Mode };
   const configHash = `${SWARM_HASH_VERSION}:${createHash("sha256").update(canonicalJson(hashed)).digest("hex")}`;
   body.Labels[LABELS.configHash] = configHash;
   body.Labels[LABELS.version] = input.stackVersion;
   // On the containers too, so each task tells which spec it runs (`--wait` counts those).
   container.Labels[LABELS.configHash] = configHash;
   return { name, body, configHash };
+}
+
+function swarmMode(
+  mode: ServiceSpec["deploy"]["mode"],
+  replicas: number,
+): SwarmServiceSpec["Mode"] {
+  switch (mode) {
+    case "global":
+      return { Global: {} };
+    case "global-job":
+      return { GlobalJob: {} };
+    case "replicated-job":
+      // As `docker stack deploy`: `replicas` tasks must complete, that many run at once.
+      return { ReplicatedJob: { MaxConcurrent: replicas, TotalCompletions: replicas } };
+    default:
+      return { Replicated: { Replicas: replicas } };
+  }
+}
+
+/**
+ * Settings of `service` that swarm services cannot carry, each as a warning naming swarm
+ * (the service is deployed without them): devices, device cgroup rules, GPUs and device
+ * reservations, security_opt, cgroup_parent, domainname, ipc, uts, mac_address,
+ * storage_opt, annotations, and `restart: unless-stopped` (swarm restarts such tasks as
+ * `any`). Hooks are listed too until the swarm driver runs them.
+ */
+export function swarmUnsupportedSettings(service: ServiceSpec): string[] {
+  const out: string[] = [];
+  const set = (v: unknown): boolean =>
+    v !== undefined &&
+    !(Array.isArray(v) && v.length === 0) &&
+    !(typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+  const keys: [string, unknown][] = [
+    ["devices", service.devices],
+    ["device_cgroup_rules", service.deviceCgroupRules],
+    ["gpus", service.gpus],
+    ["deploy.resources.reservations.devices", service.deploy.resources.reservations.devices],
+    ["security_opt", service.securityOpt],
+    ["cgroup_parent", service.cgroupParent],
+    ["domainname", service.domainname],
+    ["ipc", service.ipc],
+    ["uts", service.uts],
+    ["mac_address", service.macAddress],
+    ["storage_opt", service.storageOpt],
+    ["annotations", service.annotations],
+  ];
+  for (const [key, value] of keys)
+    if (set(value)) out.push(`${key} is not supported by swarm services and is ignored on swarm`);
+  if (service.deploy.restartPolicy.unlessStopped === true)
+    out.push("restart: unless-stopped has no swarm equivalent; swarm restarts the tasks as any");
+  for (const [key, value] of [
+    ["post_start", service.postStart],
+    ["pre_stop", service.preStop],
+    ["pre_start", service.preStart],
+  ] as const)
+    if (set(value)) out.push(`${key} hooks are not run on swarm yet`);
+  return out;
 }
 
 /**

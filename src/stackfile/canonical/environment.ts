@@ -9,6 +9,8 @@ import { bool, isObject, listOrDict, sortedRecord } from "./values.js";
 interface EnvFileRef {
   readonly path: string;
   readonly required: boolean;
+  /** `raw`: every line is KEY=VALUE taken literally (no quotes, escapes or variables). */
+  readonly format?: string;
   readonly at: DocPath;
 }
 
@@ -20,13 +22,34 @@ function envFileRefs(value: unknown, path: DocPath, ctx: NormaliseContext): EnvF
   value.forEach((item, i) => {
     if (typeof item === "string") out.push({ path: item, required: true, at: [...path, i] });
     else if (isObject(item) && typeof item["path"] === "string")
-      out.push({ path: item["path"], required: bool(item["required"]) ?? true, at: [...path, i] });
+      out.push({
+        path: item["path"],
+        required: bool(item["required"]) ?? true,
+        ...(typeof item["format"] === "string" && { format: item["format"] }),
+        at: [...path, i],
+      });
     else ctx.error([...path, i], "expected an env file path or {path, required}");
   });
   return out;
 }
 
-function readEnvFile(ref: EnvFileRef, ctx: NormaliseContext): Record<string, string> {
+/** compose's `raw` env file format: `KEY=VALUE` lines kept as written; `#` lines are comments. */
+export function parseRawEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) continue;
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+function readEnvFile(
+  ref: EnvFileRef,
+  ctx: NormaliseContext,
+  what = "env file",
+): Record<string, string> {
   const file = resolve(ctx.doc.workingDir, ref.path);
   let text: string;
   try {
@@ -37,11 +60,17 @@ function readEnvFile(ref: EnvFileRef, ctx: NormaliseContext): Record<string, str
     ctx.error(
       ref.at,
       code === "ENOENT"
-        ? `env file ${file} not found`
-        : `cannot read env file ${file}: ${(err as Error).message}`,
+        ? `${what} ${file} not found`
+        : `cannot read ${what} ${file}: ${(err as Error).message}`,
     );
     return {};
   }
+  if (ref.format === "raw") return parseRawEnvFile(text);
+  if (ref.format !== undefined && ref.format !== "")
+    ctx.warn(
+      [...ref.at, "format"],
+      `env file format "${ref.format}" is not known; read as a .env file`,
+    );
   try {
     return parseEnvFile(text, file, (name: string) => ctx.lookupEnv(name));
   } catch (err) {
@@ -69,8 +98,35 @@ export function normaliseEnvironment(
   for (const ref of envFileRefs(service["env_file"], [...path, "env_file"], ctx)) {
     for (const [k, v] of Object.entries(readEnvFile(ref, ctx))) merged.set(k, v);
   }
-  for (const [k, v] of listOrDict(service["environment"], [...path, "environment"], ctx, "null")) {
+  const envPath = [...path, "environment"];
+  for (const [k, v] of listOrDict(service["environment"], envPath, ctx, "null")) {
+    if (k !== k.trim()) {
+      // compose refuses `DEBUG = true`: the name would end in a space.
+      ctx.error(
+        Array.isArray(service["environment"]) ? envPath : [...envPath, k],
+        `invalid environment variable name "${k}": names cannot start or end with spaces`,
+      );
+      continue;
+    }
     merged.set(k, v ?? ctx.lookupEnv(k) ?? null);
   }
+  return sortedRecord(merged);
+}
+
+/**
+ * A service's labels: `label_file:` entries (KEY=VALUE files like env files, read relative to
+ * the first file's directory, later files winning) under `labels:`, which wins.
+ */
+export function normaliseLabels(
+  service: Readonly<Record<string, unknown>>,
+  path: DocPath,
+  ctx: NormaliseContext,
+): Record<string, string> {
+  const merged = new Map<string, string>();
+  for (const ref of envFileRefs(service["label_file"], [...path, "label_file"], ctx)) {
+    for (const [k, v] of Object.entries(readEnvFile(ref, ctx, "label file"))) merged.set(k, v);
+  }
+  for (const [k, v] of listOrDict(service["labels"], [...path, "labels"], ctx, "empty"))
+    merged.set(k, v ?? "");
   return sortedRecord(merged);
 }

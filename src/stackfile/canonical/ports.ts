@@ -29,6 +29,21 @@ function protocolOf(text: string | undefined): Protocol | string {
 }
 
 /**
+ * compose accepts any protocol name (`quic`); the engine publishes tcp, udp and sctp only.
+ * Such a port is left out with a warning rather than failing the file compose accepts.
+ */
+function unsupportedProtocol(ctx: NormaliseContext, path: DocPath, text: string): boolean {
+  if (/^[a-z][a-z0-9]*$/i.test(text)) {
+    ctx.warn(
+      path,
+      `port protocol "${text}" is left out: the engine publishes only tcp, udp and sctp ports`,
+    );
+    return true;
+  }
+  return false;
+}
+
+/**
  * Expands a host/container range pair into one PortSpec per port. The ranges must have the
  * same length; a single container port with a host range (Docker's "pick a free host port in
  * this range") is not supported because a PortSpec publishes exactly one host port.
@@ -43,6 +58,22 @@ function expand(
   mode: PortMode,
 ): PortSpec[] {
   const count = target.end - target.start + 1;
+  if (published && count === 1 && published.end > published.start) {
+    // compose: the engine binds one free host port of the range to the container port.
+    return [
+      ctx.at<PortSpec>(
+        {
+          target: target.start,
+          published: published.start,
+          ...(hostIp !== undefined ? { hostIp } : {}),
+          protocol,
+          mode,
+          publishedEnd: published.end,
+        },
+        path,
+      ),
+    ];
+  }
   if (published && published.end - published.start + 1 !== count) {
     ctx.error(
       path,
@@ -127,7 +158,7 @@ function shortPort(ctx: NormaliseContext, path: DocPath, text: string): PortSpec
   }
   const protocol = protocolOf(split.proto);
   if (!PROTOCOLS.includes(protocol as Protocol)) {
-    ctx.error(path, protocol);
+    if (!unsupportedProtocol(ctx, path, split.proto ?? "")) ctx.error(path, protocol);
     return [];
   }
   const hostIp = split.ip === undefined || split.ip === "" ? undefined : split.ip;
@@ -162,7 +193,8 @@ function longPort(
   }
   const protocol = protocolOf(str(value["protocol"]));
   if (!PROTOCOLS.includes(protocol as Protocol)) {
-    ctx.error([...path, "protocol"], protocol);
+    if (!unsupportedProtocol(ctx, [...path, "protocol"], str(value["protocol"]) ?? ""))
+      ctx.error([...path, "protocol"], protocol);
     return [];
   }
   const mode = str(value["mode"]) ?? "ingress";

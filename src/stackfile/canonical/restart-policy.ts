@@ -8,9 +8,10 @@ const DEPLOY_CONDITIONS: readonly RestartCondition[] = ["none", "on-failure", "a
 
 function fromRestart(value: string, path: DocPath, ctx: NormaliseContext): RestartPolicySpec {
   if (value === "no") return { condition: "none" };
-  // Both map to swarm's `any`; the difference (unless-stopped survives a daemon restart only
-  // when it was not stopped by hand) has no equivalent in a restart policy.
-  if (value === "always" || value === "unless-stopped") return { condition: "any" };
+  // Both are swarm's `any`; the engine keeps them apart (an unless-stopped container stopped
+  // by hand stays stopped after an engine restart), so the docker driver gets the difference.
+  if (value === "always") return { condition: "any" };
+  if (value === "unless-stopped") return { condition: "any", unlessStopped: true };
   const m = /^on-failure(?::(\d+))?$/.exec(value);
   if (m)
     return m[1] === undefined
@@ -28,8 +29,9 @@ function fromRestart(value: string, path: DocPath, ctx: NormaliseContext): Resta
  *
  * - `deploy.restart_policy` wins when both are given (as in swarm); its condition defaults
  *   to `any` (swarm's default), `delay` and `window` become ms, `max_attempts` is kept.
- * - `restart:` maps `no` -> none, `always` and `unless-stopped` -> any, `on-failure[:N]` ->
- *   on-failure with maxAttempts N.
+ * - `restart:` maps `no` -> none, `always` -> any, `unless-stopped` -> any marked
+ *   `unlessStopped`, `on-failure[:N]` -> on-failure with maxAttempts N. (The service keeps
+ *   `restart:` as written in `ServiceSpec.restart` either way.)
  * - Neither given -> `none` marked `defaulted`: compose's engine default for the docker
  *   driver; the swarm driver turns it into swarm's default `any` (see `swarmServiceSpec`).
  */

@@ -117,6 +117,15 @@ function longMount(
 ): MountSpec | undefined {
   const type = str(value["type"]);
   const target = str(value["target"]);
+  if (type === "image" || type === "npipe" || type === "cluster") {
+    // compose accepts these; the engines stack drives cannot mount them (image mounts need
+    // API 1.47, named pipes Windows, cluster volumes swarm CSI plugins).
+    ctx.warn(
+      [...path, "type"],
+      `a ${type} mount is left out: stack mounts only volume, bind and tmpfs`,
+    );
+    return undefined;
+  }
   if (type !== "volume" && type !== "bind" && type !== "tmpfs") {
     ctx.error(
       [...path, "type"],
@@ -202,6 +211,7 @@ export function normaliseServiceVolumes(
           ? longMount(ctx, itemPath, item)
           : undefined;
     if (mount) out.push(mount);
+    else if (isObject(item)) return;
     else if (typeof item !== "string" && !isObject(item))
       ctx.error(itemPath, "expected a volume string or mapping");
   });

@@ -43,7 +43,13 @@ describe("loadDocument with the override fixture", () => {
     expect(doc.files).toEqual(["stack.yml", "stack.override.yml"]);
     expect(doc.workingDir).toBe(FIXTURE);
     expect(doc.warnings).toEqual([]);
-    expect(doc.environment).toEqual({ TAG: "1.0", LOG_LEVEL: "debug", WEB_PORT: "9090" });
+    expect(doc.environment).toEqual({
+      TAG: "1.0",
+      LOG_LEVEL: "debug",
+      WEB_PORT: "9090",
+      // Set by compose (and by stack) once the project name is known.
+      COMPOSE_PROJECT_NAME: "counter",
+    });
     expect(doc.value).toEqual({
       name: "counter",
       version: "3.8",
@@ -81,7 +87,11 @@ describe("loadDocument with the override fixture", () => {
     expect(web["environment"]).toEqual({ LOG_LEVEL: "warn" });
     // WEB_PORT lives only in .env, which is not read when --env-file is given.
     expect(web["ports"]).toEqual(["8080:80"]);
-    expect(doc.environment).toEqual({ TAG: "2.0", LOG_LEVEL: "warn" });
+    expect(doc.environment).toEqual({
+      TAG: "2.0",
+      LOG_LEVEL: "warn",
+      COMPOSE_PROJECT_NAME: "counter",
+    });
   });
 });
 
@@ -230,7 +240,7 @@ describe("loadDocument", () => {
       ["cannot read missing.yml: no such file", "cannot read adir: it is a directory"].join("\n"),
     );
     expect(await failure(options({ files: ["a.yml"], envFiles: ["nope.env"] }))).toBe(
-      "cannot read env file nope.env: no such file",
+      "--env-file cannot read env file nope.env: no such file",
     );
   });
 

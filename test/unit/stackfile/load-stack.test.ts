@@ -59,18 +59,50 @@ describe("loadStack", () => {
     expect(stackNameFromDirectory("/x/ünï")).toBe("n");
   });
 
-  it("rejects an invalid stack name from the file at the name: key", async () => {
-    const dir = project("ok", { "stack.yml": `name: Bad_Name\n${SIMPLE}` });
+  it("normalises the file's name: as compose does, and falls back to the directory when it is empty", async () => {
+    const dir = project("ok", { "stack.yml": `name: Bad Name!\n${SIMPLE}` });
+    const load = (env: Record<string, string> = {}, stackName?: string) =>
+      loadStack({
+        files: ["stack.yml"],
+        envFiles: [],
+        cwd: dir,
+        env,
+        ...(stackName !== undefined && { stackName }),
+      });
+    expect((await load()).spec.name).toBe("badname");
+    const empty = project("fallback-dir", { "stack.yml": `name: \${UNSET:-}\n${SIMPLE}` });
+    const { spec } = await loadStack({ files: ["stack.yml"], envFiles: [], cwd: empty, env: {} });
+    expect(spec.name).toBe(stackNameFromDirectory(empty));
+    // COMPOSE_PROJECT_NAME beats name:, the command line beats both.
+    expect((await load({ COMPOSE_PROJECT_NAME: "fromenv" })).spec.name).toBe("fromenv");
+    expect((await load({ COMPOSE_PROJECT_NAME: "fromenv" }, "cli")).spec.name).toBe("cli");
+  });
+
+  it("rejects an invalid COMPOSE_PROJECT_NAME, as compose does", async () => {
+    const dir = project("ok", { "stack.yml": SIMPLE });
     const err = await specError(
-      loadStack({ files: ["stack.yml"], envFiles: [], cwd: dir, env: {} }),
+      loadStack({
+        files: ["stack.yml"],
+        envFiles: [],
+        cwd: dir,
+        env: { COMPOSE_PROJECT_NAME: "Bad" },
+      }),
     );
     expect(err.issues).toEqual([
       expect.objectContaining({
-        pos: expect.objectContaining({ line: 1 }),
         path: "name",
-        message: expect.stringContaining("lowercase"),
+        message: expect.stringContaining('"Bad" from COMPOSE_PROJECT_NAME'),
       }),
     ]);
+  });
+
+  it("sets COMPOSE_PROJECT_NAME for interpolation", async () => {
+    const dir = project("proj", {
+      "stack.yml":
+        "name: Demo\nservices:\n  web:\n    image: x\n    labels:\n      - p=${COMPOSE_PROJECT_NAME}\n",
+    });
+    const { spec } = await loadStack({ files: ["stack.yml"], envFiles: [], cwd: dir, env: {} });
+    expect(spec.services["web"]?.labels).toEqual({ p: "demo" });
   });
 
   it("throws schema issues before normalising", async () => {

@@ -140,11 +140,7 @@ describe("normalise", () => {
   });
 
   it("lists compose keys it does not act on, including sub-keys, but not the legacy keys it honours", () => {
-    expect(spec.services["web"]?.ignoredKeys).toEqual([
-      "deploy.resources.reservations.devices",
-      "platform",
-      "security_opt",
-    ]);
+    expect(spec.services["web"]?.ignoredKeys).toEqual(["platform"]);
   });
 
   it("normalises deploy with swarm defaults filled in", () => {

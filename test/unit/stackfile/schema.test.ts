@@ -78,7 +78,7 @@ const COMPOSE_SERVICE = [
   "extra_hosts", "gpus", "group_add", "healthcheck", "hostname", "image", "init", "ipc", "isolation",
   "labels", "links", "logging", "mac_address", "mem_limit", "mem_reservation", "mem_swappiness",
   "memswap_limit", "network_mode", "models", "networks", "oom_kill_disable", "oom_score_adj", "pid",
-  "pids_limit", "platform", "ports", "post_start", "pre_stop", "privileged", "profiles", "pull_policy",
+  "pids_limit", "platform", "ports", "post_start", "pre_start", "pre_stop", "privileged", "profiles", "pull_policy",
   "pull_refresh_after", "read_only", "restart", "runtime", "scale", "security_opt", "shm_size", "secrets",
   "sysctls", "stdin_open", "stop_grace_period", "stop_signal", "storage_opt", "tmpfs", "tty", "ulimits",
   "use_api_socket", "user", "uts", "userns_mode", "volumes", "volumes_from", "working_dir",
@@ -88,7 +88,8 @@ const COMPOSE_NESTED: Readonly<Record<string, readonly string[]>> = {
   build: [
     "context", "dockerfile", "dockerfile_inline", "entitlements", "args", "ssh", "labels", "cache_from",
     "cache_to", "no_cache", "additional_contexts", "network", "pull", "target", "shm_size", "extra_hosts",
-    "isolation", "privileged", "secrets", "tags", "ulimits", "platforms",
+    "isolation", "privileged", "secrets", "tags", "ulimits", "platforms", "provenance", "sbom",
+    "no_cache_filter",
   ],
   deploy: ["mode", "endpoint_mode", "replicas", "labels", "rollback_config", "update_config", "resources", "restart_policy", "placement"],
   healthcheck: ["disable", "interval", "retries", "test", "timeout", "start_period", "start_interval"],

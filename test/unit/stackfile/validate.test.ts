@@ -75,12 +75,12 @@ describe("validateDocument: invalid files", () => {
       "stack.yml:3:12 services.web.image must be a string, got 5",
       "stack.yml:4:14 services.web.command must be a string or a list of strings, got a mapping",
       'stack.yml:5:18 services.web.environment must be a mapping or a list of "KEY=VALUE" strings, got "production"',
-      'stack.yml:6:11 services.web.init must be true or false, got "yes"',
+      'stack.yml:6:11 services.web.init must be true or false, got "maybe"',
       "stack.yml:8:13 services.web.labels.tier must be a string, a number or a boolean, got a list",
       "stack.yml:9:11 services.web.user must be a string, got 1000",
       'stack.yml:10:15 services.web.networks must be a list of strings or a mapping, got "front"',
       'stack.yml:13:20 services.web.depends_on.db.condition must be one of "service_started", "service_healthy", "service_completed_successfully", got "service_ready"',
-      'stack.yml:15:15 services.web.volumes[0].type must be one of "volume", "bind", "tmpfs", got "npipe"',
+      'stack.yml:15:15 services.web.volumes[0].type must be one of "volume", "bind", "tmpfs", "npipe", "cluster", "image", got "socket"',
       'stack.yml:17:9 services.web.volumes[1] is missing required key "type"',
       'stack.yml:19:9 services.web.volumes[2] must be a mount like "data:/var/lib/data" or a mapping with type and target, got 42',
     ],
@@ -93,7 +93,7 @@ describe("validateDocument: invalid files", () => {
     "root-list.yml": ["stack.yml:1:1 the stack file must be a mapping, got a list"],
     // Every problem at once, in file order (service b comes before service a in the file).
     "many.yml": [
-      'stack.yml:5:13 services.b.deploy.mode must be one of "replicated", "global", got "everywhere"',
+      'stack.yml:5:13 services.b.deploy.mode must be one of "replicated", "global", "replicated-job", "global-job", got "everywhere"',
       'stack.yml:7:5 services.a unknown key "imag", did you mean "image"?',
       "stack.yml:9:26 services.a.cap_add[1] repeats cap_add[0]",
       'stack.yml:13:5 volumes.data unknown key "extrnal", did you mean "external"?',
@@ -211,10 +211,10 @@ describe("validateDocument: messages", () => {
   it("explains a mapping port by the mapping branch, not the string and number branches", () => {
     expect(
       errorsOf(
-        "services:\n  web:\n    image: nginx\n    ports:\n      - target: 80\n        protocol: icmp\n",
+        "services:\n  web:\n    image: nginx\n    ports:\n      - target: 80\n        mode: bridge\n",
       ),
     ).toEqual([
-      'stack.yml:6:19 services.web.ports[0].protocol must be one of "tcp", "udp", "sctp", got "icmp"',
+      'stack.yml:6:15 services.web.ports[0].mode must be one of "ingress", "host", got "bridge"',
     ]);
   });
 
@@ -259,11 +259,10 @@ services:
 describe("validateDocument: keys stack does not act on yet", () => {
   it("names them in one warning per service, network and secret, and one for the top level", () => {
     expect(warningsOf(fixture("valid/ignored-keys.yml"))).toEqual([
-      "stack.yml:5:5 services.web uses keys stack does not act on yet: build.cache_from, deploy.resources.reservations.devices, networks.front.priority, platform, ports[].app_protocol, ports[].name, pull_policy",
-      "stack.yml:26:5 services.db uses a key stack does not act on yet: security_opt",
+      "stack.yml:5:5 services.web uses keys stack does not act on yet: networks.front.priority, platform, ports[].app_protocol, ports[].name, pull_policy",
       "stack.yml:31:5 networks.front uses a key stack does not act on yet: enable_ipv4",
       "stack.yml:35:5 secrets.token uses a key stack does not act on yet: template_driver",
-      "stack.yml:36:1 the file uses a top-level key stack does not act on yet: include",
+      "stack.yml:36:1 the file uses a top-level key stack does not act on yet: models",
     ]);
   });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SpecError } from "../../../src/stackfile/errors.js";
 import {
   MAX_EXPANDED_NODES,
+  MAX_NESTING_DEPTH,
   MAX_SOURCE_BYTES,
   parseYamlSource,
   positionIn,
@@ -17,6 +18,10 @@ function errorOf(text: string, file = "stack.yml"): string {
     return (err as SpecError).message;
   }
   throw new Error("expected a SpecError");
+}
+
+function issues(text: string): string[] {
+  return errorOf(text).split("\n");
 }
 
 function load(text: string): unknown {
@@ -70,8 +75,37 @@ describe("parseYamlSource: values", () => {
     });
   });
 
-  it("keeps non-string keys as written", () => {
-    expect(load("80: a\ntrue: b\n1.0: c\n")).toEqual({ "80": "a", true: "b", "1.0": "c" });
+  it("rejects keys YAML reads as numbers, booleans or null, as compose does", () => {
+    expect(issues("80: a\ntrue: b\n1.0: c\n~: d\n'90': e\n")).toEqual([
+      'stack.yml:1:1 80 mapping keys must be strings; 80 reads as a number: quote it ("80")',
+      'stack.yml:2:1 true mapping keys must be strings; true reads as a boolean: quote it ("true")',
+      'stack.yml:3:1 1.0 mapping keys must be strings; 1.0 reads as a number: quote it ("1.0")',
+      'stack.yml:4:1 ~ mapping keys must be strings; ~ reads as null: quote it ("~")',
+    ]);
+    expect(issues("services:\n  web:\n    environment:\n      1: FOO\n")).toEqual([
+      'stack.yml:4:7 services.web.environment.1 mapping keys must be strings; 1 reads as a number: quote it ("1")',
+    ]);
+  });
+
+  it.each([
+    [
+      "block mappings",
+      (n: number) =>
+        `x:\n${Array.from({ length: n }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}${" ".repeat(n + 1)}v\n`,
+    ],
+    ["flow mappings", (n: number) => `x: ${"{a: ".repeat(n)}1${"}".repeat(n)}\n`],
+    ["flow sequences", (n: number) => `x: ${"[".repeat(n)}${"]".repeat(n)}\n`],
+  ])("refuses %s nested thousands of levels deep with a located error", (_name, make) => {
+    for (const depth of [MAX_NESTING_DEPTH + 5, 2000, 3000]) {
+      const found = issues(make(depth));
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(
+        new RegExp(
+          `^stack\\.yml:\\d+:\\d+ .*nests mappings and lists more than ${MAX_NESTING_DEPTH} levels deep`,
+        ),
+      );
+    }
+    expect(() => parseYamlSource(make(MAX_NESTING_DEPTH - 5), "stack.yml")).not.toThrow();
   });
 
   it("keeps .inf and .nan as text because JSON has no such numbers", () => {

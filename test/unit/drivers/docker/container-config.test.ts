@@ -364,3 +364,81 @@ describe("exposeKeys", () => {
     ]);
   });
 });
+
+describe("containerCreatePlan: settings compose passes through to the engine", () => {
+  const rich = buildService("web", {
+    devices: [{ source: "/dev/null", target: "/dev/mynull", permissions: "r" }],
+    deviceCgroupRules: ["c 1:3 mr"],
+    gpus: [{ capabilities: ["gpu"], count: -1 }],
+    deploy: {
+      ...deploy,
+      resources: {
+        limits: {},
+        reservations: { devices: [{ capabilities: ["tpu"], driver: "x", deviceIds: ["0"] }] },
+      },
+      restartPolicy: { condition: "any", unlessStopped: true },
+    },
+    securityOpt: ["no-new-privileges:true"],
+    cgroupParent: "stack.slice",
+    dnsSearch: ["example.com"],
+    dnsOptions: ["ndots:2"],
+    domainname: "example.com",
+    ipc: "shareable",
+    uts: "host",
+    macAddress: "02:42:ac:11:00:02",
+    storageOpt: { size: "1G" },
+    annotations: { "com.example.a": "1" },
+    ports: [{ target: 80, published: 6005, publishedEnd: 6015, protocol: "tcp", mode: "ingress" }],
+  });
+
+  it("maps each to its HostConfig field", () => {
+    const { body } = plan(rich);
+    expect(body.Domainname).toBe("example.com");
+    expect(body.MacAddress).toBe("02:42:ac:11:00:02");
+    expect(body.HostConfig).toMatchObject({
+      Devices: [
+        { PathOnHost: "/dev/null", PathInContainer: "/dev/mynull", CgroupPermissions: "r" },
+      ],
+      DeviceCgroupRules: ["c 1:3 mr"],
+      DeviceRequests: [
+        { Driver: "", Count: -1, DeviceIDs: [], Capabilities: [["gpu"]], Options: {} },
+        { Driver: "x", Count: 0, DeviceIDs: ["0"], Capabilities: [["tpu"]], Options: {} },
+      ],
+      SecurityOpt: ["no-new-privileges:true"],
+      CgroupParent: "stack.slice",
+      DnsSearch: ["example.com"],
+      DnsOptions: ["ndots:2"],
+      IpcMode: "shareable",
+      UTSMode: "host",
+      StorageOpt: { size: "1G" },
+      RestartPolicy: { Name: "unless-stopped" },
+      PortBindings: { "80/tcp": [{ HostIp: "", HostPort: "6005-6015" }] },
+    });
+    // Annotations need API 1.43; dockerd 20.10 speaks 1.41.
+    expect(body.HostConfig.Annotations).toBeUndefined();
+    expect(plan(rich, undefined, { apiVersion: "1.43" }).body.HostConfig.Annotations).toEqual({
+      "com.example.a": "1",
+    });
+  });
+
+  it("sets the MAC address on the first endpoint from API 1.44", () => {
+    const { body } = plan(rich, undefined, { apiVersion: "1.45" });
+    expect(body.MacAddress).toBeUndefined();
+    const endpoints = Object.values(body.NetworkingConfig?.EndpointsConfig ?? {});
+    expect(endpoints[0]?.MacAddress).toBe("02:42:ac:11:00:02");
+  });
+
+  it("sets none of them for a service that does not use them", () => {
+    const { body } = plan(buildService("web"));
+    for (const key of [
+      "Devices",
+      "DeviceRequests",
+      "SecurityOpt",
+      "CgroupParent",
+      "IpcMode",
+      "UTSMode",
+    ])
+      expect(body.HostConfig).not.toHaveProperty(key);
+    expect(body).not.toHaveProperty("Domainname");
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   fileObjectName,
   swarmServiceSpec,
+  swarmUnsupportedSettings,
   withObjectIds,
 } from "../../../../src/drivers/swarm/service-spec.js";
 import type { StackSpec } from "../../../../src/model/types.js";
@@ -240,5 +241,56 @@ describe("swarmServiceSpec restart condition", () => {
     });
     expect(condition(spec, "migrate")).toBe("none");
     expect(condition(spec, "app")).toBe("any");
+  });
+});
+
+describe("swarmServiceSpec: newer compose settings", () => {
+  const spec = (service: ReturnType<typeof serviceSpec>) =>
+    swarmServiceSpec({
+      spec: stackSpec({ services: [service] }),
+      service,
+      objects: { secrets: {}, configs: {} },
+      stackVersion: "1",
+    });
+
+  it("maps dns_search and dns_opt, and job modes", () => {
+    const base = serviceSpec("job", { dnsSearch: ["example.com"], dnsOptions: ["ndots:2"] });
+    const job = {
+      ...base,
+      deploy: { ...base.deploy, mode: "replicated-job" as const, replicas: 3 },
+    };
+    const { body } = spec(job);
+    expect(body.TaskTemplate.ContainerSpec.DNSConfig).toEqual({
+      Search: ["example.com"],
+      Options: ["ndots:2"],
+    });
+    expect(body.Mode).toEqual({ ReplicatedJob: { MaxConcurrent: 3, TotalCompletions: 3 } });
+    const global = { ...base, deploy: { ...base.deploy, mode: "global-job" as const } };
+    expect(spec(global).body.Mode).toEqual({ GlobalJob: {} });
+  });
+
+  it("refuses a host port range to one container port, naming swarm", () => {
+    const web = serviceSpec("web", {
+      ports: [
+        { target: 80, published: 6005, publishedEnd: 6015, protocol: "tcp", mode: "ingress" },
+      ],
+    });
+    expect(() => spec(web)).toThrow(/swarm cannot publish a host port range/);
+  });
+
+  it("names every setting swarm services cannot carry", () => {
+    const web = serviceSpec("web", {
+      devices: [{ source: "/dev/null", target: "/dev/null", permissions: "rwm" }],
+      ipc: "host",
+      annotations: { a: "1" },
+      postStart: [{ command: ["true"], environment: {} }],
+    });
+    expect(swarmUnsupportedSettings(web)).toEqual([
+      "devices is not supported by swarm services and is ignored on swarm",
+      "ipc is not supported by swarm services and is ignored on swarm",
+      "annotations is not supported by swarm services and is ignored on swarm",
+      "post_start hooks are not run on swarm yet",
+    ]);
+    expect(swarmUnsupportedSettings(serviceSpec("plain"))).toEqual([]);
   });
 });

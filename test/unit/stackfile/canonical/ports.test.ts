@@ -7,7 +7,11 @@ function ports(yamlList: string) {
   const doc = docFromYaml(`ports:\n${yamlList}`);
   const ctx = new NormaliseContext(doc);
   const value = (doc.value as { ports: unknown }).ports;
-  return { ports: normalisePorts(value, ["ports"], ctx), issues: ctx.issues };
+  return {
+    ports: normalisePorts(value, ["ports"], ctx),
+    issues: ctx.issues,
+    warnings: ctx.warnings,
+  };
 }
 
 describe("normalisePorts short syntax", () => {
@@ -58,11 +62,24 @@ describe("normalisePorts short syntax", () => {
     ]);
   });
 
-  it("rejects a host range for a single container port (the engine would pick one port)", () => {
-    expect(ports(`  - "9090-9091:80"\n`).issues[0]?.message).toContain("different lengths");
+  it("publishes a host range to a single container port as compose does (the engine picks one)", () => {
+    expect(ports(`  - "6005-6015:80"\n`)).toMatchObject({
+      ports: [
+        { target: 80, published: 6005, publishedEnd: 6015, protocol: "tcp", mode: "ingress" },
+      ],
+      issues: [],
+    });
+    expect(ports(`  - "9090-9092:80-81"\n`).issues[0]?.message).toContain("different lengths");
   });
 
-  it.each([`"80/icmp"`, `"abc"`, `"70000:80"`, `"90-80"`, `"[::1:80"`])("reports %s", (item) => {
+  it("leaves out a protocol the engine cannot publish (quic) with a warning, as compose accepts it", () => {
+    const result = ports(`  - "443:443/quic"\n  - target: 80\n    protocol: quic\n`);
+    expect(result.ports).toEqual([]);
+    expect(result.issues).toEqual([]);
+    expect(result.warnings.map((w) => w.path)).toEqual(["ports[0]", "ports[1].protocol"]);
+  });
+
+  it.each([`"80/ic-mp"`, `"abc"`, `"70000:80"`, `"90-80"`, `"[::1:80"`])("reports %s", (item) => {
     const result = ports(`  - ${item}\n`);
     expect(result.ports).toEqual([]);
     expect(result.issues).toHaveLength(1);
@@ -93,9 +110,15 @@ describe("normalisePorts long syntax", () => {
     ]);
   });
 
-  it("reports a published range for a single target at the entry", () => {
-    const result = ports(`  - target: 80\n    published: "8080-8081"\n`);
-    expect(result.issues[0]).toMatchObject({ path: "ports[0]", pos: { line: 2, col: 5 } });
+  it("takes a published range for a single target, and reports a reversed range at its value", () => {
+    expect(ports(`  - target: 80\n    published: "8080-8081"\n`).ports).toMatchObject([
+      { target: 80, published: 8080, publishedEnd: 8081 },
+    ]);
+    const result = ports(`  - target: 80\n    published: "8081-8080"\n`);
+    expect(result.issues[0]).toMatchObject({
+      path: "ports[0].published",
+      pos: { line: 3, col: 16 },
+    });
   });
 
   it("reports an unknown mode at the mode key's value", () => {

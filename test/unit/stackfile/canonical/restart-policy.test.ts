@@ -16,7 +16,7 @@ describe("restart policy", () => {
   it.each([
     ['restart: "no"', { condition: "none" }],
     ["restart: always", { condition: "any" }],
-    ["restart: unless-stopped", { condition: "any" }],
+    ["restart: unless-stopped", { condition: "any", unlessStopped: true }],
     ["restart: on-failure", { condition: "on-failure" }],
     ["restart: on-failure:3", { condition: "on-failure", maxAttempts: 3 }],
     ["image: x", { condition: "none", defaulted: true }],
