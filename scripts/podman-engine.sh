@@ -20,8 +20,8 @@
 #   ulimits: containers.conf sets default_ulimits below the machine's hard limits.
 # - Podman runs healthchecks from systemd timers only; without systemd nothing runs them and a
 #   container never turns healthy. A runner started with the engine calls `podman healthcheck
-#   run` for every running container that has a healthcheck, about once a second (each
-#   container's own interval is not honoured: checks run more often than on Docker).
+#   run` for every running container that has a healthcheck, at that container's interval
+#   (checked every 0.5 s, so an interval is kept to within about a second).
 # - `podman load` of a `docker save` archive names the images `localhost/NAME:TAG`. The
 #   Docker-compatible API resolves a short name such as `stack-test/busybox:latest` to
 #   `localhost/stack-test/busybox:latest` (checked with create, inspect and build FROM), so no
@@ -46,8 +46,6 @@
 # through the rootlessport proxy); and cgroup v2 with systemd delegation for resource
 # limits: on this machine's cgroup v1, rootless Podman ignores cpus/memory/pids limits.
 set -euo pipefail
-# shellcheck source=lib/dockerd-helpers.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/dockerd-helpers.sh"
 
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 CONF_SRC="$(dirname "${SELF}")/podman"
@@ -82,7 +80,28 @@ export CONTAINERS_STORAGE_CONF=${RUN_DIR}/storage.conf
 
 log() { echo "podman-engine: $*" >&2; }
 answers() { curl -sf --max-time 2 --unix-socket "${SOCK_PATH}" http://podman/_ping >/dev/null 2>&1; }
-pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A killed process stays a zombie until PID 1 reaps it, which can take a while here; kill -0
+# still succeeds on it, so its state is checked too.
+alive() { kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+pid_alive() { [[ -f "$1" ]] && alive "$(cat "$1")"; }
+
+# Stops the process whose pid file $1 names: SIGTERM, SIGKILL after 30 s; removes the file.
+stop_pidfile() {
+  [[ -f "$1" ]] || return 0
+  local pid deadline=$((SECONDS + 30))
+  pid="$(cat "$1")"
+  if alive "${pid}"; then
+    kill "${pid}" 2>/dev/null || true
+    while alive "${pid}"; do
+      if ((SECONDS >= deadline)); then
+        kill -9 "${pid}" 2>/dev/null || true
+        break
+      fi
+      sleep 0.2
+    done
+  fi
+  rm -f "$1"
+}
 
 wait_until() {
   local what="$1"
@@ -142,6 +161,8 @@ start_service() {
     setsid podman system service --time=0 "${SOCK}" >>"${LOG}" 2>&1 </dev/null &
     echo $! >"${PIDFILE}"
     disown || true
+    # A runner left from a service that died watches the old pid: start a new one.
+    stop_healthchecks
   fi
   wait_until "podman system service" answers
 }
@@ -153,31 +174,39 @@ start_healthchecks() {
   disown || true
 }
 
-# Runs `podman healthcheck run` for each running container with a healthcheck, one at a time
-# per container (a slow check is not started again before it ends), until the service stops.
+# Runs `podman healthcheck run` for each running container with a healthcheck every interval
+# of its own (30 s when unset, as on Docker): the first check one interval after the runner
+# first sees the container (within a second of its start), the next one an interval after
+# that check started, never two at once for one container. Ends when the service stops.
 healthcheck_loop() {
-  local service_pid
-  service_pid="$(cat "${PIDFILE}")"
-  declare -A running=()
-  while kill -0 "${service_pid}" 2>/dev/null; do
-    local ids
-    # Filters on the same key are ORed: every container that has a healthcheck.
+  declare -A interval=() due=() running=()
+  while pid_alive "${PIDFILE}"; do
+    local ids now id
+    # Filters on the same key are ORed: every running container that has a healthcheck.
     ids="$(podman ps -q --no-trunc --filter health=starting --filter health=healthy \
       --filter health=unhealthy 2>/dev/null)" || ids=""
-    declare -A next=()
+    now="$(date +%s%3N)"
+    declare -A keep=()
     for id in ${ids}; do
-      local pid="${running[${id}]:-}"
-      if [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; then
-        next[${id}]="${pid}"
-        continue
+      keep[${id}]=1
+      if [[ -z "${interval[${id}]:-}" ]]; then
+        interval[${id}]="$(podman inspect -f '{{.Config.Healthcheck.Interval.Milliseconds}}' \
+          "${id}" 2>/dev/null)" || continue
+        [[ "${interval[${id}]}" =~ ^[1-9][0-9]*$ ]] || interval[${id}]=30000
+        due[${id}]=$((now + interval[${id}]))
       fi
+      ((now >= due[${id}])) || continue
+      if [[ -n "${running[${id}]:-}" ]] && alive "${running[${id}]}"; then continue; fi
       podman healthcheck run "${id}" >/dev/null 2>&1 &
-      next[${id}]=$!
+      running[${id}]=$!
+      due[${id}]=$((now + interval[${id}]))
     done
-    running=()
-    for id in "${!next[@]}"; do running[${id}]="${next[${id}]}"; done
-    unset next
-    sleep 1
+    # Forget containers that stopped or went away.
+    for id in "${!interval[@]}"; do
+      [[ -n "${keep[${id}]:-}" ]] || unset "interval[${id}]" "due[${id}]" "running[${id}]"
+    done
+    unset keep
+    sleep 0.5
   done
 }
 
@@ -269,7 +298,7 @@ down() {
     podman network prune -f >/dev/null 2>&1 || true
     podman volume rm -af >/dev/null 2>&1 || true
   fi
-  stop_by_pidfile "${PIDFILE}"
+  stop_pidfile "${PIDFILE}"
   # No `podman system reset`: with nothing running its storage is plain files, and deleting
   # them directly is about three times faster (reset took 48 s here under load).
   remove_netavark_rules
