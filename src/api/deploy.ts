@@ -42,6 +42,8 @@ export interface DeployResult {
   /** True when `--wait` ran out of time. */
   readonly timedOut: boolean;
   readonly interrupted: boolean;
+  /** Why it failed (the first failure), when it did. */
+  readonly message?: string;
   /** The deploy on its driver, for what comes after (`--watch`). */
   readonly deployment: Deployment;
 }
@@ -110,8 +112,22 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
     });
   }
   const base = { spec: deployment.spec, plan: result.plan, changed: result.changed, deployment };
+  const failure = result.ok
+    ? undefined
+    : (result.blockers[0] ??
+      (result.failures[0] !== undefined
+        ? `${result.failures[0].op.text}: ${result.failures[0].error}`
+        : result.interrupted
+          ? "interrupted"
+          : `stack ${spec.name} did not converge`));
   if (!result.ok || options.dryRun || !options.wait)
-    return { ...base, ok: result.ok, timedOut: false, interrupted: result.interrupted };
+    return {
+      ...base,
+      ok: result.ok,
+      timedOut: false,
+      interrupted: result.interrupted,
+      ...(failure !== undefined && { message: failure }),
+    };
   const waited = await deployment.waitReady({
     sink,
     timeoutMs: options.timeoutMs ?? 300_000,
@@ -125,7 +141,13 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
       ...(waited.logs !== undefined && { logs: waited.logs }),
     });
   }
-  return { ...base, ok: waited.ok, timedOut: waited.timedOut, interrupted: waited.interrupted };
+  return {
+    ...base,
+    ok: waited.ok,
+    timedOut: waited.timedOut,
+    interrupted: waited.interrupted,
+    ...(!waited.ok && { message: waited.message ?? "the stack did not become ready" }),
+  };
 }
 
 /** `file:line:col path message` for a warning. */

@@ -3,7 +3,8 @@ import type { Driver } from "../core/driver.js";
 export interface LogsOptions {
   readonly driver: Driver;
   readonly stack: string;
-  readonly service?: string;
+  /** Only these services (default: all). */
+  readonly services?: readonly string[];
   readonly follow: boolean;
   readonly tail?: number;
   readonly signal?: AbortSignal;
@@ -17,7 +18,12 @@ export interface LogsOptions {
  */
 export async function followLogs(options: LogsOptions): Promise<boolean> {
   const containers = [...(await options.driver.replicas(options.stack))]
-    .filter((c) => options.service === undefined || c.service === options.service)
+    .filter(
+      (c) =>
+        options.services === undefined ||
+        options.services.length === 0 ||
+        options.services.includes(c.service),
+    )
     .sort((a, b) => a.service.localeCompare(b.service) || a.slot - b.slot);
   if (containers.length === 0) return false;
   const width = Math.max(...containers.map((c) => c.name.length));

@@ -11,6 +11,8 @@ export interface RemoveOptions {
   readonly sink: ProgressSink;
   readonly parallel?: number;
   readonly signal?: AbortSignal;
+  /** Grace period of every stop instead of each replica's own (`stack rm -t`). */
+  readonly stopTimeoutMs?: number;
 }
 
 /** Removal needs no service settings: stops use the engine's grace period. */
@@ -43,7 +45,12 @@ export async function removeStack(
   }
   sink.emit({ type: "plan", plan: removal.plan });
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  const runner = removal.runner({ spec: emptySpec(stack), sink, ...signal });
+  const runner = removal.runner({
+    spec: emptySpec(stack),
+    sink,
+    ...signal,
+    ...(options.stopTimeoutMs !== undefined && { stopTimeoutMs: options.stopTimeoutMs }),
+  });
   const result = await executePlan(removal.plan, runner, {
     sink,
     parallel: options.parallel ?? 8,

@@ -13,6 +13,10 @@ export const EXIT = {
   engineUnavailable: 3,
   /** `--wait` ran out of time before the stack was ready. */
   timeout: 4,
+  /** The stack, service or replica named has nothing on the engine. Nothing was changed. */
+  notFound: 5,
+  /** The driver cannot do this (say exec into a swarm task on another node). Nothing was changed. */
+  unsupported: 6,
   /** Interrupted by Ctrl-C / SIGTERM; the next deploy completes the work. */
   interrupted: 130,
   /** A bug in stack: please report it with the output. */

@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { EngineError } from "../core/errors.js";
+import { EngineError, NotFoundError, UnsupportedError } from "../core/errors.js";
 import { SpecError } from "../stackfile/errors.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 
@@ -29,6 +29,14 @@ export function handleError(
   if (err instanceof CliExit) {
     if (err.message) write(`${err.message}\n`);
     return err.code;
+  }
+  if (err instanceof NotFoundError) {
+    write(`error: ${err.message}\n`);
+    return EXIT.notFound;
+  }
+  if (err instanceof UnsupportedError) {
+    write(`error: ${err.message}\n`);
+    return EXIT.unsupported;
   }
   if (err instanceof CommanderError) {
     // commander has already printed its message.

@@ -18,7 +18,10 @@ export interface ExitCode {
 }
 
 /** Commander collector for repeatable options. */
-export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+export const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
 
 /** Parser of a whole number >= 1 for option `name`; anything else is exit 2. */
 export function positiveInt(name: string) {
@@ -52,6 +55,22 @@ export function driverOption(): Option {
   ).choices(["docker", "swarm"]);
 }
 
+/** `-t/--timeout SECONDS`: the grace period of stops (compose's whole seconds). */
+export function stopTimeoutOption(): Option {
+  return new Option(
+    "-t, --timeout <seconds>",
+    "seconds to wait for a replica to stop before killing it (default: its stop_grace_period)",
+  ).argParser((value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new CliExit(
+        EXIT.invalidInput,
+        `error: --timeout must be a whole number of seconds >= 0, got "${value}"`,
+      );
+    return n;
+  });
+}
+
 /** `--progress auto|tty|plain|json|quiet`. */
 export function progressOption(): Option {
   return new Option("--progress <mode>", "progress output")
@@ -66,36 +85,97 @@ export function formatOption<T extends string>(choices: readonly T[], fallback: 
     .default(fallback);
 }
 
-/** `-c/--compose-file` (repeatable) and `--env-file` (repeatable) on `cmd`. */
-export function fileOptions(cmd: Command): Command {
+/**
+ * The options of every command that works on one stack: `-p/--project-name`, the stack file
+ * (`-c/--compose-file` and its compose spelling `-f/--file`, repeatable; `--file` only where
+ * `-f` means something else, as in `logs -f`), `--env-file` and `--profile` (repeatable).
+ * The same options given before the command (`stack -p NAME ps`) are program options; see
+ * {@link stackInput}.
+ */
+export function fileOptions(cmd: Command, options: { readonly shortFile?: boolean } = {}): Command {
   return cmd
+    .option(
+      "-p, --project-name <name>",
+      "stack name (default: COMPOSE_PROJECT_NAME, the file's name:, else its directory)",
+    )
     .option(
       "-c, --compose-file <file>",
       "stack file (repeatable, merged in order; - reads stdin)",
       collect,
-      [],
     )
-    .option("--env-file <file>", "file of variables for interpolation (repeatable)", collect, []);
+    .option(
+      options.shortFile === false ? "--file <file>" : "-f, --file <file>",
+      "same as -c, as docker compose spells it",
+      collect,
+    )
+    .option("--env-file <file>", "file of variables for interpolation (repeatable)", collect)
+    .option("--profile <profile>", "enable services of this profile (repeatable)", collect);
 }
 
+/** {@link fileOptions} as program options, given before the command (compose's place for them). */
+export function programFileOptions(program: Command): Command {
+  return fileOptions(program);
+}
+
+/** What a command's stack options say, program and command options together. */
+export interface StackInput {
+  /** `-p` (the command's over the program's). */
+  readonly projectName?: string;
+  /** Stack files: the program's, then the command's. */
+  readonly files: readonly string[];
+  readonly envFiles: readonly string[];
+  readonly profiles: readonly string[];
+}
+
+/**
+ * The stack options of `cmd` merged with the program's (given before the command): files,
+ * env files and profiles add up, the command's `-p` wins.
+ */
+export function stackInput(cmd: Command): StackInput {
+  const mine = cmd.opts<Record<string, unknown>>();
+  const global = cmd.parent?.opts<Record<string, unknown>>() ?? {};
+  const list = (o: Record<string, unknown>, key: string): string[] =>
+    Array.isArray(o[key]) ? (o[key] as string[]) : [];
+  const projectName = (mine["projectName"] ?? global["projectName"]) as string | undefined;
+  return {
+    ...(projectName !== undefined && { projectName: checkStackName(projectName) }),
+    files: [
+      ...list(global, "composeFile"),
+      ...list(global, "file"),
+      ...list(mine, "composeFile"),
+      ...list(mine, "file"),
+    ],
+    envFiles: [...list(global, "envFile"), ...list(mine, "envFile")],
+    profiles: [...list(global, "profile"), ...list(mine, "profile")],
+  };
+}
+
+let stdinText: Promise<string> | undefined;
+
+/**
+ * This process's stdin as text, read once: the stack file is loaded more than once per
+ * command (for its name, then for the deploy), stdin can be read only once.
+ */
 function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
+  stdinText ??= new Promise((resolve, reject) => {
     let text = "";
     process.stdin.setEncoding("utf8");
     process.stdin.on("data", (chunk: string) => (text += chunk));
     process.stdin.on("end", () => resolve(text));
     process.stdin.on("error", reject);
   });
+  return stdinText;
 }
 
 /** The stack-file loading options of a command that has {@link fileOptions}. */
-export function loadOptions(opts: { composeFile: string[]; envFile: string[] }) {
+export function loadOptions(input: StackInput) {
   return {
-    files: opts.composeFile,
-    envFiles: opts.envFile,
+    files: input.files,
+    envFiles: input.envFiles,
     cwd: process.cwd(),
     env: process.env,
     readStdin,
+    ...(input.profiles.length > 0 && { profiles: input.profiles }),
   };
 }
 
@@ -107,16 +187,20 @@ export async function driverFromEnv(driver?: DriverName): Promise<Driver> {
   return (await selectDriver(process.env, driver === undefined ? {} : { driver })).driver;
 }
 
-/** Aborts on the first Ctrl-C (work stops at a safe point); a second one exits at once. */
-export function interruptSignal(): AbortSignal {
+/**
+ * Aborts on the first Ctrl-C (work stops at a safe point); a second one exits at once. `quiet`
+ * for commands whose normal end is Ctrl-C (`events`): nothing is said then.
+ */
+export function interruptSignal(options: { readonly quiet?: boolean } = {}): AbortSignal {
   const controller = new AbortController();
   let count = 0;
   const onSignal = () => {
     count += 1;
     if (count > 1) process.exit(EXIT.interrupted);
-    process.stderr.write(
-      "interrupted: finishing the current engine calls (Ctrl-C again to quit now)\n",
-    );
+    if (options.quiet !== true)
+      process.stderr.write(
+        "interrupted: finishing the current engine calls (Ctrl-C again to quit now)\n",
+      );
     controller.abort();
   };
   process.on("SIGINT", onSignal);

@@ -5,7 +5,7 @@
  * runs each operation, how it judges readiness, and the read views. Nothing outside
  * `src/drivers/` knows which driver it talks to.
  */
-import type { SpecIssue, SpecWarning, StackSpec } from "../model/types.js";
+import type { MountSpec, SpecIssue, SpecWarning, StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
 import type { Operation, Plan } from "./operation.js";
 import type { ContainerState, HealthState, ObservedContainer } from "./replica.js";
@@ -59,12 +59,129 @@ export interface ContainerStats {
   readonly memoryLimitBytes?: number;
 }
 
-/** A change on the engine that concerns a stack; only a trigger to re-observe. */
+/**
+ * A change on the engine that concerns a stack: a trigger to re-observe, and what `stack
+ * events` prints (with the engine's time, object id and attributes when it gives them).
+ */
 export interface EngineEvent {
   readonly type: "container" | "network" | "volume" | "service" | "engine";
   readonly action: string;
   readonly name?: string;
   readonly service?: string;
+  /** ISO time the engine recorded. */
+  readonly time?: string;
+  /** Engine id of the object (container, network, service). */
+  readonly id?: string;
+  /** The engine's attributes of the object (labels, image, exit code, ...). */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/** A terminal's size, and how to hear about changes of it (exec and run with a TTY). */
+export interface TerminalSize {
+  size(): { readonly rows: number; readonly columns: number };
+  /** Calls `listener` on every resize until the returned function is called. */
+  onResize(listener: () => void): () => void;
+}
+
+/**
+ * A command to run in a running replica (`stack exec`, and compose lifecycle hooks). The
+ * process's output goes to `stdout`/`stderr` (one stream with `tty`); without `stdin`
+ * nothing is attached to its input.
+ */
+export interface ExecOptions {
+  readonly cmd: readonly string[];
+  readonly user?: string;
+  readonly workingDir?: string;
+  /** `KEY=VALUE` entries added to the replica's environment. */
+  readonly env?: readonly string[];
+  readonly privileged?: boolean;
+  /** Allocate a pseudo-terminal (output then arrives as one stream on `stdout`). */
+  readonly tty?: boolean;
+  readonly terminal?: TerminalSize;
+  readonly stdin?: NodeJS.ReadableStream;
+  readonly stdout?: NodeJS.WritableStream;
+  readonly stderr?: NodeJS.WritableStream;
+}
+
+/** What `stack run` adds to or changes in the service's configuration for one container. */
+export interface OneOffOptions {
+  readonly service: string;
+  /** Replaces the service's command (empty: keep it). */
+  readonly cmd: readonly string[];
+  /** Replaces the image's and the service's entrypoint. */
+  readonly entrypoint?: readonly string[];
+  /** `KEY=VALUE` entries over the service's environment. */
+  readonly env: readonly string[];
+  /** Extra mounts (`-v`), over the service's own at the same target. */
+  readonly mounts: readonly MountSpec[];
+  readonly user?: string;
+  readonly workingDir?: string;
+  /** Remove the container when it ends (nothing is left behind). */
+  readonly remove: boolean;
+  readonly tty: boolean;
+  readonly terminal?: TerminalSize;
+  readonly stdin?: NodeJS.ReadableStream;
+  readonly stdout?: NodeJS.WritableStream;
+  readonly stderr?: NodeJS.WritableStream;
+  /** Ctrl-C: the container is stopped (and removed with `remove`). */
+  readonly signal?: AbortSignal;
+}
+
+/** A published port as `stack port` prints it: `HOST:PORT`. */
+export interface PublishedAddress {
+  readonly hostIp: string;
+  readonly port: number;
+}
+
+/** What `stack restart|stop|start|kill|pause|unpause` does to each replica or service. */
+export type ControlAction = "restart" | "stop" | "start" | "kill" | "pause" | "unpause";
+
+/** Options of a control action. */
+export interface ControlOptions {
+  /** Grace period of stop/restart before the process is killed; default: the service's own. */
+  readonly timeoutMs?: number;
+  /** Signal of `kill`; default SIGKILL. */
+  readonly signal?: string;
+}
+
+/** What a control action did to one replica (docker) or service (swarm). */
+export interface ControlOutcome {
+  /** Replica or service name. */
+  readonly name: string;
+  /** `restarted`, `stopped`, `already stopped`, `scaled to 0 (was 3)`, ... */
+  readonly result: string;
+  readonly ok: boolean;
+}
+
+/** The processes of one replica (`stack top`), as the engine's `ps` lists them. */
+export interface ProcessList {
+  readonly titles: readonly string[];
+  readonly processes: readonly (readonly string[])[];
+}
+
+/** One image a replica of the stack runs (`stack images`). */
+export interface ImageRow {
+  /** Replica name. */
+  readonly container: string;
+  readonly service: string;
+  /** The reference the replica was created from, e.g. `redis:7`. */
+  readonly image: string;
+  /** Image id and size, when the image is on the engine talked to. */
+  readonly id?: string;
+  readonly sizeBytes?: number;
+}
+
+/** How the first replica of a `stack wait` ended. */
+export interface ReplicaExit {
+  readonly replica: string;
+  readonly exitCode: number;
+}
+
+/** Options of `stack build`. */
+export interface BuildOptions {
+  readonly noCache?: boolean;
+  /** Pull newer base images. */
+  readonly pull?: boolean;
 }
 
 /** What a driver's preflight found: errors stop the deploy before any change. */
@@ -102,6 +219,8 @@ export interface RunContext {
   readonly signal?: AbortSignal;
   /** Limit of one readiness gate or of a new replica reaching running/healthy. */
   readonly readyTimeoutMs?: number;
+  /** Grace period of every stop instead of each service's own (`stack rm -t`). */
+  readonly stopTimeoutMs?: number;
   /** Pause between two polls of the engine while waiting; default 500 ms. */
   readonly pollIntervalMs?: number;
   readonly retry?: RetryBounds;
@@ -232,4 +351,60 @@ export interface Driver {
    * without it make `ps --stats` say so.
    */
   stats?(id: string): Promise<ContainerStats>;
+
+  /**
+   * Runs a command in `replica` (one of `replicas()`, running) with its streams attached and
+   * returns the command's exit code. Throws `UnsupportedError` when this driver cannot reach
+   * the replica (a swarm task on another node).
+   */
+  exec(replica: ObservedContainer, options: ExecOptions): Promise<number>;
+  /**
+   * Runs a one-off container of `options.service` of `spec` (its configuration and networks,
+   * labelled as a one-off so `ps` shows and `rm` removes it) with the streams attached, and
+   * returns its exit code. `spec` is prepared as for a deploy (secret contents read with `env`).
+   */
+  run(
+    spec: StackSpec,
+    env: Readonly<Record<string, string | undefined>>,
+    options: OneOffOptions,
+  ): Promise<number>;
+  /**
+   * The host address a client reaches port `target` of `replica` on (through the stack's
+   * ingress when the port is served by one); undefined when it is not published.
+   */
+  port(
+    stack: string,
+    replica: ObservedContainer,
+    target: number,
+    protocol: "tcp" | "udp",
+  ): Promise<PublishedAddress | undefined>;
+  /**
+   * Applies `action` to the replicas of `services` (in that order; every service of the
+   * stack when undefined). Checks everything it needs first and throws `UnsupportedError`
+   * before any change when it cannot do it.
+   */
+  control(
+    stack: string,
+    services: readonly string[] | undefined,
+    action: ControlAction,
+    options: ControlOptions,
+  ): Promise<readonly ControlOutcome[]>;
+  /** The processes running in `replica`; `UnsupportedError` when it cannot be reached. */
+  top(replica: ObservedContainer): Promise<ProcessList>;
+  /** The images the stack's replicas run. */
+  images(stack: string): Promise<readonly ImageRow[]>;
+  /** Resolves once every one of `replicas` has exited, with the first to exit. */
+  waitExit(replicas: readonly ObservedContainer[], signal: AbortSignal): Promise<ReplicaExit>;
+  /** Pulls `image` onto the engine talked to, reporting progress. */
+  pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /**
+   * Builds the image of `service` of `spec` (which has `build:`), so a later deploy finds it
+   * current; `UnsupportedError` on a driver that cannot build.
+   */
+  build(
+    spec: StackSpec,
+    service: string,
+    options: BuildOptions,
+    onProgress?: (p: PullProgress) => void,
+  ): Promise<void>;
 }

@@ -67,3 +67,26 @@ export class InterruptedError extends Error {
     this.name = "InterruptedError";
   }
 }
+
+/**
+ * What a command names is not there: a stack with nothing on the engine, a service without
+ * replicas, a replica index the service does not have. Thrown before anything changes; the
+ * CLI exits with its own code so scripts can tell "not deployed" from a failure.
+ */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotFoundError";
+  }
+}
+
+/**
+ * The driver cannot do what was asked, and says why and what to do instead (exec into a
+ * swarm task on another node, build on a swarm). Thrown before anything changes.
+ */
+export class UnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnsupportedError";
+  }
+}

@@ -42,9 +42,10 @@ export interface ObservedContainer {
   readonly node?: string;
   /**
    * `ingress` for the stack's ingress proxy (docker driver; its service reads `ingress` and
-   * its slot 0, so it never counts as a replica); undefined for replicas.
+   * its slot 0, so it never counts as a replica); `run` for a one-off container of `stack
+   * run` (slot 0; the planner never sees it); undefined for replicas.
    */
-  readonly role?: "ingress";
+  readonly role?: "ingress" | "run";
 }
 
 /** A network of the stack, found by label (both drivers create networks). */

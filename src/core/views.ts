@@ -16,10 +16,13 @@ export interface ReplicaRow {
   /** ISO time the current state began (started, or finished for stopped containers). */
   readonly since?: string;
   readonly restartCount: number;
-  readonly ports: readonly string[];
+  /** Published and exposed ports, structured (`formatPort` prints one). */
+  readonly ports: readonly ObservedPort[];
   readonly error?: string;
   readonly node?: string;
   readonly id: string;
+  /** `ingress` for the stack's ingress proxy, `run` for a one-off of `stack run`. */
+  readonly role?: "ingress" | "run";
 }
 
 /** One service as `stack services` shows it. */
@@ -29,7 +32,7 @@ export interface ServiceRow {
   readonly running: number;
   readonly desired: number;
   readonly image: string;
-  readonly ports: readonly string[];
+  readonly ports: readonly ObservedPort[];
 }
 
 /** `127.0.0.1:8080->80/tcp`, or `80/tcp` when not published. */
@@ -40,8 +43,11 @@ export function formatPort(port: ObservedPort): string {
   return `${host}${port.published}->${port.target}/${port.protocol}`;
 }
 
-function uniquePorts(ports: readonly ObservedPort[]): string[] {
-  return [...new Set(ports.map(formatPort))].sort();
+/** The ports once each (by their printed form), sorted by that form. */
+function uniquePorts(ports: readonly ObservedPort[]): ObservedPort[] {
+  const byText = new Map<string, ObservedPort>();
+  for (const p of ports) if (!byText.has(formatPort(p))) byText.set(formatPort(p), p);
+  return [...byText.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
 }
 
 function byServiceThenSlot(a: ObservedContainer, b: ObservedContainer): number {
@@ -67,6 +73,7 @@ export function replicaRows(containers: readonly ObservedContainer[]): ReplicaRo
       ports: uniquePorts(c.ports),
       ...(c.error !== undefined && c.error !== "" && { error: c.error }),
       ...(c.node !== undefined && { node: c.node }),
+      ...(c.role !== undefined && { role: c.role }),
     };
   });
 }

@@ -27,6 +27,17 @@ export type ProgressEvent =
       readonly totalBytes?: number;
     }
   | { readonly type: "waiting"; readonly target: string; readonly what: string }
+  /**
+   * The last event of a deploy: how it ended (`ready` only after `--wait`; `deployed` when
+   * applied without waiting; `planned` for `--dry-run`) and, when it failed, why.
+   */
+  | {
+      readonly type: "result";
+      readonly stack: string;
+      readonly ok: boolean;
+      readonly status: "ready" | "deployed" | "planned" | "failed" | "timed-out" | "interrupted";
+      readonly message?: string;
+    }
   | {
       readonly type: "summary";
       readonly ok: boolean;

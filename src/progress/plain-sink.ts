@@ -59,6 +59,9 @@ export class PlainSink implements ProgressSink {
       }
       case "waiting":
         return `  waiting for ${event.target} ${event.what}`;
+      case "result":
+        // Failures were said already, as errors; readiness is worth one line.
+        return event.status === "ready" ? `stack ${event.stack} is ready` : undefined;
       case "summary":
         return event.ok
           ? `done: ${event.done} operations in ${seconds(event.ms)}`

@@ -180,6 +180,8 @@ export function reduceDeploy(state: DeployState, event: ProgressEvent, now: numb
       return { ...state, waits: { ...state.waits, [event.target]: event.what } };
     case "summary":
       return { ...state, waits: {}, summary: event };
+    case "result":
+      return state;
   }
 }
 

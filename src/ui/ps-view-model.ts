@@ -5,7 +5,7 @@
  * clock here, so every frame is reproducible in tests.
  */
 import type { ObservedContainer } from "../core/replica.js";
-import { serviceRows } from "../core/views.js";
+import { formatPort, serviceRows } from "../core/views.js";
 
 /** One resource sample of one replica (see `Driver.stats`). */
 export interface ReplicaStats {
@@ -301,7 +301,7 @@ export function psView(state: PsState, now: number): PsView {
       desired,
       tone: running === desired ? "good" : running === 0 && desired > 0 ? "bad" : "warn",
       image: row?.image ?? "",
-      ports: row?.ports ?? [],
+      ports: (row?.ports ?? []).map(formatPort),
       replicas: (byService.get(name) ?? []).map((c) => replicaView(c, state.stats[c.id], now)),
     };
   });

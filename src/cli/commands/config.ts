@@ -1,9 +1,9 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { formatWarning } from "../../api/deploy.js";
 import { formatConfig } from "../../stackfile/compose-form.js";
 import { loadStack } from "../../stackfile/load-stack.js";
 import { maskSecretValues, secretValues } from "../../stackfile/secret-content.js";
-import { checkStackName, fileOptions, formatOption, loadOptions } from "../options.js";
+import { checkStackName, fileOptions, formatOption, loadOptions, stackInput } from "../options.js";
 
 /**
  * `stack config`: print the merged, interpolated, normalised stack in compose's form, so it
@@ -19,17 +19,30 @@ export function registerConfig(program: Command): void {
       .option("-q, --quiet", "only validate; print nothing but problems")
       .addOption(formatOption(["yaml", "json"] as const, "yaml"))
       .option("--model", "print stack's internal model instead of compose's form")
-      .option("--name <name>", "stack name used to name networks and volumes"),
-  ).action(async (opts) => {
+      .addOption(
+        new Option(
+          "--name <name>",
+          "stack name used to name networks and volumes (same as -p)",
+        ).hideHelp(),
+      )
+      .argument(
+        "[services...]",
+        "only check that these services exist (and enable their profiles)",
+      ),
+  ).action(async function (this: Command, services: string[], opts) {
+    const input = stackInput(this);
     const { spec, warnings } = await loadStack({
-      ...loadOptions(opts),
-      ...(opts.name !== undefined && { stackName: checkStackName(opts.name as string) }),
+      ...loadOptions(input),
+      ...(input.projectName === undefined &&
+        opts.name !== undefined && { stackName: checkStackName(opts.name as string) }),
+      ...(input.projectName !== undefined && { stackName: input.projectName }),
+      ...(services.length > 0 && { services }),
     });
     for (const w of warnings) process.stderr.write(`warning: ${formatWarning(w)}\n`);
     if (opts.quiet) return;
     // The model names a secret's file or variable, never its value; a value that reached
     // the model some other way (interpolated into a label, say) is masked.
-    const secrets = await secretValues(spec, loadOptions(opts).env);
+    const secrets = await secretValues(spec, process.env);
     process.stdout.write(
       maskSecretValues(
         formatConfig(spec, {

@@ -1,21 +1,27 @@
 import type { Command } from "commander";
 import { deployStack } from "../../api/deploy.js";
+import { dependenciesOf } from "../../api/run.js";
+import type { StackSpec } from "../../model/types.js";
 import type { DriverName } from "../../core/driver.js";
 import { formatPlan } from "../../core/format-plan.js";
 import { EXIT } from "../exit-codes.js";
+import { commandTarget, theStack } from "../stack-target.js";
 import {
-  checkStackName,
   driverFromEnv,
   driverOption,
   fileOptions,
   interruptSignal,
-  loadOptions,
   parseTimeout,
   positiveInt,
   progressOption,
   type ExitCode,
 } from "../options.js";
 import { createSink, type ProgressMode } from "../select-sink.js";
+
+/** `services` and everything they depend on, as compose's `up SERVICE` starts them. */
+function withDependencies(spec: StackSpec, services: readonly string[]): string[] {
+  return [...new Set(services.flatMap((s) => [s, ...dependenciesOf(spec, s)]))].sort();
+}
 
 /** `stack deploy`: converge the engine to the stack file(s); optionally wait or watch. */
 export function registerDeploy(program: Command, exit: ExitCode): void {
@@ -24,7 +30,10 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
       .command("deploy")
       .addOption(driverOption())
       .description("create or update a stack so the engine matches the stack file")
-      .argument("<name>", "stack name")
+      .argument(
+        "[name-and-services...]",
+        "stack name (default: -p, COMPOSE_PROJECT_NAME, the file's name: or directory) and services to deploy with their dependencies (default: all)",
+      )
       .option("--dry-run", "print the plan and change nothing")
       .option("--prune", "remove services that are no longer in the stack file")
       .option("--force-recreate", "recreate every replica even when unchanged")
@@ -37,14 +46,22 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
       .option("--timeout <duration>", "limit for --wait, e.g. 90s or 5m", "5m")
       .option("--parallel <n>", "engine calls at once", positiveInt("--parallel"), 8)
       .addOption(progressOption()),
-  ).action(async (name: string, opts) => {
+  ).action(async function (this: Command, args: string[], opts) {
     const sink = createSink(opts.progress as ProgressMode);
+    let stackName: string | undefined;
     try {
       const timeoutMs = parseTimeout(opts.timeout as string);
+      const target = await commandTarget(this, args, "name-then-services", { needFile: true });
+      stackName = theStack(target);
+      const services =
+        target.spec !== undefined && target.services.length > 0
+          ? withDependencies(target.spec, target.services)
+          : undefined;
       const signal = interruptSignal();
       const result = await deployStack({
-        ...loadOptions(opts),
-        stackName: checkStackName(name),
+        ...target.load,
+        stackName,
+        ...(services !== undefined && { services }),
         driver: () => driverFromEnv(opts.driver as DriverName | undefined),
         sink,
         dryRun: Boolean(opts.dryRun),
@@ -75,6 +92,33 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
           : result.ok
             ? EXIT.ok
             : EXIT.failed;
+      sink.emit({
+        type: "result",
+        stack: stackName,
+        ok: result.ok,
+        status: opts.dryRun
+          ? "planned"
+          : result.interrupted
+            ? "interrupted"
+            : result.timedOut
+              ? "timed-out"
+              : !result.ok
+                ? "failed"
+                : opts.wait
+                  ? "ready"
+                  : "deployed",
+        ...(!result.ok && { message: result.message ?? "the deploy failed" }),
+      });
+    } catch (err) {
+      // Tools following --progress json get the end of the story too, with the reason.
+      sink.emit({
+        type: "result",
+        stack: stackName ?? "",
+        ok: false,
+        status: "failed",
+        message: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
     } finally {
       await sink.close();
     }

@@ -2,15 +2,10 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { stackReplicas } from "../../api/status.js";
 import type { DriverName } from "../../core/driver.js";
-import { loadStack } from "../../stackfile/load-stack.js";
 import { formatAge, formatTable } from "../format-table.js";
-import {
-  checkStackName,
-  driverFromEnv,
-  driverOption,
-  fileOptions,
-  loadOptions,
-} from "../options.js";
+import { formatPort } from "../../core/views.js";
+import { driverFromEnv, driverOption, fileOptions } from "../options.js";
+import { commandTarget, theStack } from "../stack-target.js";
 
 /** `stack ps NAME`: every replica; live on a terminal, one table (or JSON) otherwise. */
 export function registerPs(program: Command): void {
@@ -19,7 +14,10 @@ export function registerPs(program: Command): void {
       .command("ps")
       .addOption(driverOption())
       .description("show every replica of a stack; on a terminal it stays live until q or Ctrl-C")
-      .argument("<name>", "stack name")
+      .argument(
+        "[name-and-services...]",
+        "stack name (default: -p, COMPOSE_PROJECT_NAME, the stack file's) and services to show (default: all)",
+      )
       .addOption(
         new Option("--format <format>", "print once in this format (table|json)").choices([
           "table",
@@ -28,8 +26,10 @@ export function registerPs(program: Command): void {
       )
       .option("--no-watch", "print once and exit, even on a terminal")
       .option("--stats", "live view: also show CPU and memory against the limit per replica"),
-  ).action(async (name: string, opts) => {
-    const stack = checkStackName(name);
+  ).action(async function (this: Command, args: string[], opts) {
+    const target = await commandTarget(this, args, "name-then-services");
+    const stack = theStack(target);
+    const services = target.services;
     const { isInteractive } = await import("../../ui/terminal.js");
     if (
       opts.watch !== false &&
@@ -38,10 +38,9 @@ export function registerPs(program: Command): void {
     ) {
       // The stack file is optional here: with it the view shows the true desired counts.
       let desired: Record<string, number> | undefined;
-      if ((opts.composeFile as string[]).length > 0) {
-        const { spec } = await loadStack({ ...loadOptions(opts), stackName: stack });
+      if (target.spec !== undefined) {
         desired = Object.fromEntries(
-          Object.values(spec.services).map((s) => [s.name, s.deploy.replicas]),
+          Object.values(target.spec.services).map((s) => [s.name, s.deploy.replicas]),
         );
       }
       const { runPsLive } = await import("../../ui/run-ps-live.js");
@@ -56,10 +55,9 @@ export function registerPs(program: Command): void {
       });
       return;
     }
-    const rows = await stackReplicas(
-      await driverFromEnv(opts.driver as DriverName | undefined),
-      stack,
-    );
+    const rows = (
+      await stackReplicas(await driverFromEnv(opts.driver as DriverName | undefined), stack)
+    ).filter((r) => services.length === 0 || services.includes(r.service));
     if (opts.format === "json") {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return;
@@ -88,7 +86,7 @@ export function registerPs(program: Command): void {
           r.health ?? "",
           formatAge(r.since, now),
           String(r.restartCount),
-          r.ports.join(", "),
+          r.ports.map(formatPort).join(", "),
           r.error ?? "",
         ]),
       ),

@@ -3,41 +3,49 @@ import { removeStack } from "../../api/remove.js";
 import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import {
-  checkStackName,
   driverFromEnv,
   driverOption,
+  fileOptions,
   progressOption,
+  stopTimeoutOption,
   type ExitCode,
 } from "../options.js";
 import { createSink, type ProgressMode } from "../select-sink.js";
+import { commandTarget } from "../stack-target.js";
 
-/** `stack rm NAME...`: remove stacks (named volumes only with --volumes). */
+/** `stack rm [NAME...]`: remove stacks (named volumes only with --volumes). */
 export function registerRm(program: Command, exit: ExitCode): void {
-  program
-    .command("rm")
-    .addOption(driverOption())
-    .alias("remove")
-    .description("remove a stack's containers and networks (volumes only with --volumes)")
-    .argument("<name...>", "stack name(s)")
-    .option("--volumes", "also remove the stack's named volumes (their data is lost)")
-    .addOption(progressOption())
-    .action(async (names: string[], opts) => {
-      const sink = createSink(opts.progress as ProgressMode);
-      try {
-        const driver = await driverFromEnv(opts.driver as DriverName | undefined);
-        let ok = true;
-        for (const name of names) {
-          const result = await removeStack({
-            driver,
-            stack: checkStackName(name),
-            volumes: Boolean(opts.volumes),
-            sink,
-          });
-          ok &&= result.ok;
-        }
-        exit.code = ok ? EXIT.ok : EXIT.failed;
-      } finally {
-        await sink.close();
+  fileOptions(
+    program
+      .command("rm")
+      .addOption(driverOption())
+      .aliases(["remove", "down"])
+      .description(
+        "remove a stack's containers and networks (volumes only with --volumes), like docker compose down",
+      )
+      .argument("[name...]", "stack name(s) (default: -p, COMPOSE_PROJECT_NAME, the stack file's)")
+      .option("--volumes", "also remove the stack's named volumes (their data is lost)")
+      .addOption(stopTimeoutOption())
+      .addOption(progressOption()),
+  ).action(async function (this: Command, names: string[], opts) {
+    const target = await commandTarget(this, names, "names");
+    const sink = createSink(opts.progress as ProgressMode);
+    try {
+      const driver = await driverFromEnv(opts.driver as DriverName | undefined);
+      let ok = true;
+      for (const stack of target.stacks) {
+        const result = await removeStack({
+          driver,
+          stack,
+          volumes: Boolean(opts.volumes),
+          sink,
+          ...(opts.timeout !== undefined && { stopTimeoutMs: (opts.timeout as number) * 1000 }),
+        });
+        ok &&= result.ok;
       }
-    });
+      exit.code = ok ? EXIT.ok : EXIT.failed;
+    } finally {
+      await sink.close();
+    }
+  });
 }

@@ -4,15 +4,14 @@ import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import { CliExit } from "../handle-error.js";
 import {
-  checkStackName,
   driverFromEnv,
   driverOption,
   fileOptions,
   interruptSignal,
-  loadOptions,
   positiveInt,
   type ExitCode,
 } from "../options.js";
+import { commandTarget, theStack } from "../stack-target.js";
 import { createSink } from "../select-sink.js";
 
 /** `stack scale NAME SERVICE=N...`: converge only those services at those counts. */
@@ -22,10 +21,13 @@ export function registerScale(program: Command, exit: ExitCode): void {
       .command("scale")
       .addOption(driverOption())
       .description("set the replica count of services (from the stack file) and converge only them")
-      .argument("<name>", "stack name")
-      .argument("<service=replicas...>", "e.g. web=3")
+      .argument("<args...>", "[NAME] SERVICE=REPLICAS..., e.g. web=3 (NAME: see -p)")
       .option("--parallel <n>", "engine calls at once", positiveInt("--parallel"), 8),
-  ).action(async (name: string, pairs: string[], opts) => {
+  ).action(async function (this: Command, args: string[], opts) {
+    const named = args[0] !== undefined && !args[0].includes("=");
+    const pairs = named ? args.slice(1) : args;
+    if (pairs.length === 0)
+      throw new CliExit(EXIT.invalidInput, "error: expected SERVICE=REPLICAS, e.g. web=3");
     const replicas: Record<string, number> = {};
     for (const pair of pairs) {
       const m = /^([^=]+)=(\d+)$/.exec(pair);
@@ -33,11 +35,14 @@ export function registerScale(program: Command, exit: ExitCode): void {
         throw new CliExit(EXIT.invalidInput, `error: expected SERVICE=REPLICAS, got "${pair}"`);
       replicas[m[1]!] = Number(m[2]);
     }
+    const target = await commandTarget(this, named ? [args[0] as string] : [], "names", {
+      needFile: true,
+    });
     const sink = createSink("auto");
     try {
       const result = await deployStack({
-        ...loadOptions(opts),
-        stackName: checkStackName(name),
+        ...target.load,
+        stackName: theStack(target),
         driver: () => driverFromEnv(opts.driver as DriverName | undefined),
         sink,
         replicas,

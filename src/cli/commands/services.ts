@@ -2,34 +2,38 @@ import type { Command } from "commander";
 import { stackServices } from "../../api/status.js";
 import type { DriverName } from "../../core/driver.js";
 import { formatTable } from "../format-table.js";
-import { checkStackName, driverFromEnv, driverOption, formatOption } from "../options.js";
+import { formatPort } from "../../core/views.js";
+import { driverFromEnv, driverOption, fileOptions, formatOption } from "../options.js";
+import { commandTarget, theStack } from "../stack-target.js";
 
 /** `stack services NAME`: services with replicas running/desired. */
 export function registerServices(program: Command): void {
-  program
-    .command("services")
-    .addOption(driverOption())
-    .description("list the services of a stack with replicas running/desired")
-    .argument("<name>", "stack name")
-    .addOption(formatOption(["table", "json"] as const, "table"))
-    .action(async (name: string, opts) => {
-      const rows = await stackServices(
-        await driverFromEnv(opts.driver as DriverName | undefined),
-        checkStackName(name),
+  fileOptions(
+    program
+      .command("services")
+      .addOption(driverOption())
+      .description("list the services of a stack with replicas running/desired")
+      .argument("[name]", "stack name (default: -p, COMPOSE_PROJECT_NAME, the stack file's)")
+      .addOption(formatOption(["table", "json"] as const, "table")),
+  ).action(async function (this: Command, name: string | undefined, opts) {
+    const stack = theStack(await commandTarget(this, name === undefined ? [] : [name], "names"));
+    const rows = await stackServices(
+      await driverFromEnv(opts.driver as DriverName | undefined),
+      stack,
+    );
+    if (opts.format === "json") process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    else
+      process.stdout.write(
+        formatTable(
+          ["NAME", "MODE", "REPLICAS", "IMAGE", "PORTS"],
+          rows.map((r) => [
+            `${stack}_${r.name}`,
+            r.mode,
+            `${r.running}/${r.desired}`,
+            r.image,
+            r.ports.map(formatPort).join(", "),
+          ]),
+        ),
       );
-      if (opts.format === "json") process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      else
-        process.stdout.write(
-          formatTable(
-            ["NAME", "MODE", "REPLICAS", "IMAGE", "PORTS"],
-            rows.map((r) => [
-              `${name}_${r.name}`,
-              r.mode,
-              `${r.running}/${r.desired}`,
-              r.image,
-              r.ports.join(", "),
-            ]),
-          ),
-        );
-    });
+  });
 }

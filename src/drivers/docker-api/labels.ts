@@ -17,10 +17,14 @@ export const LABELS = {
   volume: "stack.volume",
   /** Version of stack that created the object. */
   version: "stack.version",
-  /** Container role: `replica` for service replicas (others reserved, e.g. ingress). */
+  /** Container role: `replica` for service replicas, `ingress`, `run` for one-offs of `stack run`. */
   role: "stack.role",
   /** Hash of the build settings and context an image was built from (images). */
   buildHash: "stack.build-hash",
+  /** The ingress container's routes, JSON `[{service, target, listen}]`, for `stack port`. */
+  ingressRoutes: "stack.ingress-routes",
+  /** Swarm services stopped by `stack stop`: their replica count before, for `stack start`. */
+  stoppedReplicas: "stack.stopped-replicas",
 } as const;
 
 /** Swarm's own namespace label, used by the swarm driver so `docker stack` tools work. */

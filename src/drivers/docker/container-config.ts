@@ -109,6 +109,11 @@ export interface ContainerCreateBody {
   };
   Tty?: boolean;
   OpenStdin?: boolean;
+  /** One-offs (`stack run`): stdin closes when the attached client's does. */
+  StdinOnce?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
   HostConfig: HostConfigBody;
   NetworkingConfig?: { EndpointsConfig: Record<string, EndpointConfig> };
 }

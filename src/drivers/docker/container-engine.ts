@@ -9,9 +9,12 @@ import type {
   ContainerStats,
   EngineEvent,
   EngineInfo,
+  ExecOptions,
   LogLine,
+  ProcessList,
   PullProgress,
   StackSummary,
+  TerminalSize,
 } from "../../core/driver.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import type {
@@ -23,6 +26,7 @@ import type {
   VolumeSpec,
 } from "../../model/types.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
+import type { OneOffSettings } from "./one-off-config.js";
 
 /** Everything needed to create one replica container. */
 export interface ContainerRequest {
@@ -32,6 +36,25 @@ export interface ContainerRequest {
   /** ContainerEngine name to create it under (slot name or replacement name). */
   readonly name: string;
   readonly configHash: string;
+  /** Create a one-off container of the service (`stack run`) instead of a replica. */
+  readonly oneOff?: OneOffSettings;
+}
+
+/** The caller's side of a container run attached (`stack run`). */
+export interface AttachOptions {
+  readonly tty: boolean;
+  readonly terminal?: TerminalSize;
+  readonly stdin?: NodeJS.ReadableStream;
+  readonly stdout?: NodeJS.WritableStream;
+  readonly stderr?: NodeJS.WritableStream;
+  /** Aborting stops the container (its grace period applies). */
+  readonly signal?: AbortSignal;
+}
+
+/** An image on the engine. */
+export interface ImageInfo {
+  readonly id: string;
+  readonly sizeBytes: number;
 }
 
 /** One image build: the service's `build:` settings and the tag to give the result. */
@@ -104,4 +127,27 @@ export interface ContainerEngine {
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
   /** One CPU and memory sample of container `id` (takes about a second). */
   stats(id: string): Promise<ContainerStats>;
+
+  /** Runs a command in running container `id` with the streams attached; its exit code. */
+  exec(id: string, options: ExecOptions): Promise<number>;
+  /**
+   * Attaches to created container `id`, starts it and returns its exit code once it ended
+   * (and its output was written). A command the engine cannot start is 127 (not found) or
+   * 126 (not executable), as `docker run` reports them.
+   */
+  runAttached(id: string, options: AttachOptions): Promise<number>;
+  /** Restarts container `id` (stop with the grace period, then start). */
+  restartContainer(id: string, timeoutMs?: number): Promise<void>;
+  /** Sends `signal` to the main process of running container `id`. */
+  killContainer(id: string, signal: string): Promise<void>;
+  pauseContainer(id: string): Promise<void>;
+  unpauseContainer(id: string): Promise<void>;
+  /** The processes of running container `id`. */
+  top(id: string): Promise<ProcessList>;
+  /** Resolves with the exit code once container `id` is not running (at once if it is not). */
+  waitContainer(id: string, signal?: AbortSignal): Promise<number>;
+  /** Id and size of image `reference` on this engine, or undefined when it is not there. */
+  imageInfo(reference: string): Promise<ImageInfo | undefined>;
+  /** The labels of container `id`, or undefined when it no longer exists. */
+  containerLabels(id: string): Promise<Readonly<Record<string, string>> | undefined>;
 }

@@ -3,17 +3,35 @@
  * by label. It plans replicas itself (slots, rolling updates, restarts under `--watch`); the
  * engine runs them.
  */
+import { randomBytes } from "node:crypto";
 import type {
+  BuildOptions,
   ContainerStats,
+  ControlAction,
+  ControlOptions,
+  ControlOutcome,
   Deployment,
   Driver,
   DriverIssues,
+  ExecOptions,
+  ImageRow,
+  OneOffOptions,
+  ProcessList,
+  PublishedAddress,
+  PullProgress,
   Removal,
+  ReplicaExit,
 } from "../../core/driver.js";
+import { EngineError, UnsupportedError } from "../../core/errors.js";
 import type { ObservedContainer } from "../../core/replica.js";
+import { buildConfigHash, networkConfigHash, serviceConfigHash } from "../../model/config-hash.js";
+import { LABELS } from "../docker-api/labels.js";
+import { controlReplicas } from "./control-replicas.js";
+import { createReplica } from "./create-replica.js";
 import { serviceRows, type ServiceRow } from "../../core/views.js";
 import { ingressImage, ingressRoutes } from "../../model/ingress.js";
 import type { StackSpec } from "../../model/types.js";
+import { withContextHashes } from "../../stackfile/build-context.js";
 import { withSecretContents } from "../../stackfile/secret-content.js";
 import { ApiDriver } from "../docker-api/api-driver.js";
 import type { DockerEnv } from "../docker-api/connection.js";
@@ -118,15 +136,219 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
     };
   }
 
+  /** Replicas, the ingress and one-off containers of `stack run` (role `run`). */
   async replicas(stack: string): Promise<readonly ObservedContainer[]> {
-    return (await this.engine.observe(stack)).containers;
+    const observed = await this.engine.observe(stack);
+    return [...observed.containers, ...(observed.oneOffs ?? [])];
   }
 
   async services(stack: string): Promise<readonly ServiceRow[]> {
-    return serviceRows(await this.replicas(stack));
+    return serviceRows((await this.engine.observe(stack)).containers);
   }
 
   stats(id: string): Promise<ContainerStats> {
     return this.engine.stats(id);
   }
+
+  exec(replica: ObservedContainer, options: ExecOptions): Promise<number> {
+    return this.engine.exec(replica.id, options);
+  }
+
+  async run(
+    spec: StackSpec,
+    env: Readonly<Record<string, string | undefined>>,
+    options: OneOffOptions,
+  ): Promise<number> {
+    const prepared = await withSecretContents(spec, env);
+    const service = prepared.services[options.service];
+    if (service === undefined)
+      throw new EngineError("invalid", `service "${options.service}" is not in the stack file`);
+    // What a deploy would create for this service and a one-off needs: its networks, named
+    // volumes and image (compose's run does the same).
+    if (service.networkMode === undefined) {
+      for (const key of Object.keys(service.networks).sort()) {
+        const n = prepared.networks[key];
+        if (n !== undefined && !n.external)
+          await this.engine.createNetwork(prepared.name, n, networkConfigHash(n));
+      }
+    }
+    for (const m of service.mounts) {
+      const v =
+        m.type === "volume" && m.source !== undefined ? prepared.volumes[m.source] : undefined;
+      if (v !== undefined && !v.external) await this.engine.createVolume(prepared.name, v);
+    }
+    if ((await this.engine.imageInfo(service.image)) === undefined) {
+      if (service.build !== undefined) {
+        const hashed = await withContextHashes(prepared);
+        const build = hashed.services[options.service]?.build ?? service.build;
+        await this.engine.buildImage({
+          image: service.image,
+          build,
+          buildHash: buildConfigHash(build),
+        });
+      } else await this.engine.pullImage(service.image);
+    }
+    const name = `${prepared.name}_${service.name}_run_${randomBytes(3).toString("hex")}`;
+    const id = await createReplica(this.engine, {
+      spec: prepared,
+      service,
+      slot: 0,
+      name,
+      configHash: serviceConfigHash(service),
+      oneOff: {
+        ...(options.cmd.length > 0 && { cmd: options.cmd }),
+        ...(options.entrypoint !== undefined && { entrypoint: options.entrypoint }),
+        env: options.env,
+        mounts: options.mounts,
+        ...(options.user !== undefined && { user: options.user }),
+        ...(options.workingDir !== undefined && { workingDir: options.workingDir }),
+        tty: options.tty,
+        stdin: options.stdin !== undefined,
+      },
+    });
+    try {
+      return await this.engine.runAttached(id, {
+        tty: options.tty,
+        ...(options.terminal !== undefined && { terminal: options.terminal }),
+        ...(options.stdin !== undefined && { stdin: options.stdin }),
+        ...(options.stdout !== undefined && { stdout: options.stdout }),
+        ...(options.stderr !== undefined && { stderr: options.stderr }),
+        ...(options.signal !== undefined && { signal: options.signal }),
+      });
+    } finally {
+      if (options.remove) await this.engine.removeContainer(id, prepared.name);
+    }
+  }
+
+  async port(
+    stack: string,
+    replica: ObservedContainer,
+    target: number,
+    protocol: "tcp" | "udp",
+  ): Promise<PublishedAddress | undefined> {
+    const direct = publishedOn(replica.ports, target, protocol);
+    if (direct !== undefined) return direct;
+    if (protocol !== "tcp") return undefined;
+    // A port the stack's ingress serves is published by the ingress, on its listen port.
+    const ingress = (await this.engine.observe(stack)).containers.find((c) => c.role === "ingress");
+    if (ingress === undefined) return undefined;
+    const labels = await this.engine.containerLabels(ingress.id);
+    const raw = labels?.[LABELS.ingressRoutes];
+    if (raw === undefined)
+      throw new UnsupportedError(
+        `the ingress ${ingress.name} of stack ${stack} was created by an older stack and does not say which port serves what; remove it (docker rm -f ${ingress.name}) and deploy again`,
+      );
+    const routes = JSON.parse(raw) as { service: string; target: number; listen: number }[];
+    const route = routes.find((r) => r.service === replica.service && r.target === target);
+    return route === undefined ? undefined : publishedOn(ingress.ports, route.listen, "tcp");
+  }
+
+  async control(
+    stack: string,
+    services: readonly string[] | undefined,
+    action: ControlAction,
+    options: ControlOptions,
+  ): Promise<readonly ControlOutcome[]> {
+    const containers = (await this.engine.observe(stack)).containers;
+    const names =
+      services ??
+      [...new Set(containers.filter((c) => c.role === undefined).map((c) => c.service))].sort();
+    const groups = names.map((name) =>
+      containers.filter((c) => c.role === undefined && c.service === name),
+    );
+    // The whole stack stops, starts, pauses with its ingress (its host ports go and come
+    // with it); a restart leaves it: it follows the replicas through DNS.
+    const ingress = containers.filter((c) => c.role === "ingress");
+    if (services === undefined && action !== "restart" && ingress.length > 0) {
+      if (action === "start" || action === "unpause") groups.push(ingress);
+      else groups.unshift(ingress);
+    }
+    return controlReplicas(this.engine, groups, action, options);
+  }
+
+  top(replica: ObservedContainer): Promise<ProcessList> {
+    return this.engine.top(replica.id);
+  }
+
+  async images(stack: string): Promise<readonly ImageRow[]> {
+    const observed = await this.engine.observe(stack);
+    const containers = [...observed.containers, ...(observed.oneOffs ?? [])];
+    const info = new Map(
+      await Promise.all(
+        [...new Set(containers.map((c) => c.image))].map(
+          async (image) => [image, await this.engine.imageInfo(image)] as const,
+        ),
+      ),
+    );
+    return containers
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((c) => {
+        const i = info.get(c.image);
+        return {
+          container: c.name,
+          service: c.service,
+          image: c.image,
+          ...(i !== undefined && { id: i.id, sizeBytes: i.sizeBytes }),
+        };
+      });
+  }
+
+  async waitExit(
+    replicas: readonly ObservedContainer[],
+    signal: AbortSignal,
+  ): Promise<ReplicaExit> {
+    let first: ReplicaExit | undefined;
+    await Promise.all(
+      replicas.map(async (r) => {
+        const exitCode = await this.engine.waitContainer(r.id, signal);
+        first ??= { replica: r.name, exitCode };
+      }),
+    );
+    if (first === undefined) throw new EngineError("invalid", "no replica to wait for");
+    return first;
+  }
+
+  pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    return this.engine.pullImage(image, onProgress);
+  }
+
+  async build(
+    spec: StackSpec,
+    service: string,
+    options: BuildOptions,
+    onProgress?: (p: PullProgress) => void,
+  ): Promise<void> {
+    const s = (await withContextHashes(spec)).services[service];
+    if (s?.build === undefined)
+      throw new EngineError("invalid", `service "${service}" has no build: section`);
+    // The hash is of the file's settings, so the next deploy finds the image current.
+    const build = {
+      ...s.build,
+      ...(options.noCache === true && { noCache: true }),
+      ...(options.pull === true && { pull: true }),
+    };
+    await this.engine.buildImage(
+      { image: s.image, build, buildHash: buildConfigHash(s.build) },
+      onProgress,
+    );
+  }
+}
+
+/** The first host binding of `target/protocol` in `ports` (IPv4 before IPv6). */
+function publishedOn(
+  ports: readonly ObservedContainer["ports"][number][],
+  target: number,
+  protocol: string,
+): PublishedAddress | undefined {
+  const bound = ports
+    .filter((p) => p.target === target && p.protocol === protocol && p.published !== undefined)
+    .sort(
+      (a, b) => Number((a.hostIp ?? "").includes(":")) - Number((b.hostIp ?? "").includes(":")),
+    );
+  const p = bound[0];
+  if (p?.published === undefined) return undefined;
+  return {
+    hostIp: p.hostIp === undefined || p.hostIp === "" ? "0.0.0.0" : p.hostIp,
+    port: p.published,
+  };
 }

@@ -8,22 +8,33 @@ import type {
   ContainerStats,
   EngineEvent,
   EngineInfo,
+  ExecOptions,
   LogLine,
+  ProcessList,
   PullProgress,
   StackSummary,
 } from "../../core/driver.js";
 import type { ObservedContainer } from "../../core/replica.js";
-import type { BuildRequest, ContainerEngine, ContainerRequest } from "./container-engine.js";
+import type {
+  AttachOptions,
+  BuildRequest,
+  ContainerEngine,
+  ContainerRequest,
+  ImageInfo,
+} from "./container-engine.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { NetworkSpec, RestartPolicySpec, StackSpec, VolumeSpec } from "../../model/types.js";
 import { buildQuery } from "./build-options.js";
 import { contextFiles } from "../../stackfile/build-context.js";
 import { ingressCreatePlan } from "./ingress-config.js";
-import { isEngineErrorKind, toEngineError, engineMessage } from "../docker-api/classify-error.js";
+import { isEngineErrorKind, toEngineError } from "../docker-api/classify-error.js";
 import { loadDockerOptions, resolveEngineAddress } from "../docker-api/connection.js";
 import type { DockerEnv } from "../docker-api/connection.js";
 import { containerCreatePlan } from "./container-config.js";
+import { oneOffCreatePlan } from "./one-off-config.js";
+import { execInContainer, followTerminalSize, joinStreams } from "../docker-api/attach-streams.js";
 import { firstTarFile } from "./secret-files.js";
+import { pullImage } from "../docker-api/pull-image.js";
 import { networkCreateBody, volumeCreateBody } from "../docker-api/network-config.js";
 import {
   summariseStacks,
@@ -40,6 +51,7 @@ import type {
 import { decodeLogStream, splitTimestamp } from "../docker-api/logs.js";
 import { parseJsonLines, toStackEvent } from "../docker-api/events.js";
 import type { RawEngineEvent } from "../docker-api/events.js";
+import { withEventDetails, type RawEventDetails } from "../docker-api/event-details.js";
 import { STACK_VERSION } from "../docker-api/stack-version.js";
 import { toContainerStats } from "./stats.js";
 import type { RawContainerStats } from "./stats.js";
@@ -60,14 +72,6 @@ export interface DockerEngineOptions {
 interface BuildMessage {
   readonly stream?: string;
   readonly status?: string;
-  readonly error?: string;
-  readonly errorDetail?: { readonly message?: string };
-}
-
-interface PullMessage {
-  readonly id?: string;
-  readonly status?: string;
-  readonly progressDetail?: { readonly current?: number; readonly total?: number };
   readonly error?: string;
   readonly errorDetail?: { readonly message?: string };
 }
@@ -212,9 +216,12 @@ export class DockerEngine implements ContainerEngine {
       present(want?.externalNetworks, "network", (n) => this.docker.getNetwork(n).inspect()),
       present(want?.externalVolumes, "volume", (n) => this.docker.getVolume(n).inspect()),
     ]);
+    const found = inspected.filter((c): c is ObservedContainer => c !== undefined);
+    const oneOffs = found.filter((c) => c.role === "run");
     return {
       stack,
-      containers: inspected.filter((c): c is ObservedContainer => c !== undefined),
+      containers: found.filter((c) => c.role !== "run"),
+      ...(oneOffs.length > 0 && { oneOffs }),
       networks: networks.map(toObservedNetwork),
       volumes: volumes.map(toObservedVolume),
       presentImages,
@@ -243,49 +250,7 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    const context = `pull image ${image}`;
-    const layers = new Map<string, { current: number; total: number }>();
-    const report = (message: PullMessage): void => {
-      if (onProgress === undefined || message.status === undefined) return;
-      const detail = message.progressDetail;
-      if (message.id !== undefined && detail?.total !== undefined && detail.total > 0) {
-        layers.set(message.id, { current: detail.current ?? 0, total: detail.total });
-      }
-      let current = 0;
-      let total = 0;
-      for (const l of layers.values()) {
-        current += l.current;
-        total += l.total;
-      }
-      onProgress(
-        total > 0
-          ? { image, status: message.status, currentBytes: current, totalBytes: total }
-          : { image, status: message.status },
-      );
-    };
-    let failure: string | undefined;
-    try {
-      const stream = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(
-          stream,
-          (err: Error | null) => (err ? reject(err) : resolve()),
-          (message: PullMessage) => {
-            // A failed pull still answers 200; the failure arrives as an `error` message.
-            if (message.error !== undefined)
-              failure ??= message.errorDetail?.message ?? message.error;
-            else report(message);
-          },
-        );
-      });
-    } catch (err) {
-      throw pullError(
-        image,
-        engineMessage(err) ?? (err instanceof Error ? err.message : String(err)),
-        this.fail(err, context),
-      );
-    }
-    if (failure !== undefined) throw pullError(image, failure, undefined);
+    await pullImage(this.docker, image, onProgress, (err, context) => this.fail(err, context));
   }
 
   async createNetwork(stack: string, network: NetworkSpec, configHash: string): Promise<void> {
@@ -345,7 +310,11 @@ export class DockerEngine implements ContainerEngine {
 
   async createContainer(request: ContainerRequest): Promise<string> {
     const apiVersion = await this.engineApiVersion();
-    const plan = containerCreatePlan({ ...request, stackVersion: this.stackVersion, apiVersion });
+    const input = { ...request, stackVersion: this.stackVersion, apiVersion };
+    const plan =
+      request.oneOff === undefined
+        ? containerCreatePlan(input)
+        : oneOffCreatePlan(input, request.oneOff);
     return this.createWired(`create container ${plan.name}`, plan);
   }
 
@@ -555,7 +524,7 @@ export class DockerEngine implements ContainerEngine {
       for await (const raw of parseJsonLines(stream as AsyncIterable<Buffer | string>)) {
         if (signal.aborted) return;
         const event = toStackEvent(raw as RawEngineEvent, stack);
-        if (event !== undefined) yield event;
+        if (event !== undefined) yield withEventDetails(event, raw as RawEventDetails);
       }
     } catch (err) {
       if (signal.aborted) return;
@@ -592,6 +561,123 @@ export class DockerEngine implements ContainerEngine {
       () => this.docker.getContainer(id).stats({ stream: false }) as Promise<RawContainerStats>,
     );
     return toContainerStats(raw);
+  }
+
+  exec(id: string, options: ExecOptions): Promise<number> {
+    return execInContainer(this.docker, id, options, (err, context) => this.fail(err, context));
+  }
+
+  async runAttached(id: string, options: AttachOptions): Promise<number> {
+    const context = `run container ${id}`;
+    const container = this.docker.getContainer(id);
+    const attachStdin = options.stdin !== undefined;
+    // Attached before the start, so no early output is lost.
+    const stream = (await this.call(context, () =>
+      container.attach({
+        stream: true,
+        stdin: attachStdin,
+        stdout: true,
+        stderr: true,
+        hijack: attachStdin,
+      }),
+    )) as NodeJS.ReadableStream;
+    const output = joinStreams(this.docker.modem, stream, {
+      tty: options.tty,
+      ...(options.stdin !== undefined && { stdin: options.stdin }),
+      ...(options.stdout !== undefined && { stdout: options.stdout }),
+      ...(options.stderr !== undefined && { stderr: options.stderr }),
+    });
+    output.catch(() => undefined);
+    try {
+      await this.gate.join(() => this.call(context, () => container.start()));
+    } catch (err) {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      const e = err instanceof EngineError ? err : this.fail(err, context);
+      // The engine refuses to start a command it cannot find or execute (400/500 from the
+      // runtime); `docker run` exits 127 and 126 for these.
+      if (/executable file not found|no such file or directory/i.test(e.message)) {
+        options.stderr?.write(`${e.message}\n`);
+        return 127;
+      }
+      if (/permission denied/i.test(e.message)) {
+        options.stderr?.write(`${e.message}\n`);
+        return 126;
+      }
+      throw e;
+    }
+    const stopResizing = options.tty
+      ? followTerminalSize(options.terminal, (size) => container.resize(size))
+      : () => {};
+    const stop = () => {
+      container.stop().catch(() => undefined);
+    };
+    options.signal?.addEventListener("abort", stop, { once: true });
+    try {
+      const code = await this.waitContainer(id);
+      // The output stream ends right after the process; take what is left of it.
+      await Promise.race([output, new Promise((r) => setTimeout(r, 2000))]);
+      return code;
+    } finally {
+      stopResizing();
+      options.signal?.removeEventListener("abort", stop);
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
+  }
+
+  async restartContainer(id: string, timeoutMs?: number): Promise<void> {
+    const options = timeoutMs === undefined ? {} : { t: Math.ceil(timeoutMs / 1000) };
+    await this.call(`restart container ${id}`, () => this.docker.getContainer(id).restart(options));
+  }
+
+  async killContainer(id: string, signal: string): Promise<void> {
+    await this.call(`kill container ${id} with ${signal}`, () =>
+      this.docker.getContainer(id).kill({ signal }),
+    );
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    await this.call(`pause container ${id}`, () => this.docker.getContainer(id).pause());
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    await this.call(`unpause container ${id}`, () => this.docker.getContainer(id).unpause());
+  }
+
+  async top(id: string): Promise<ProcessList> {
+    const raw = (await this.call(`list processes of container ${id}`, () =>
+      this.docker.getContainer(id).top({ ps_args: "-ef" }),
+    )) as { Titles?: string[] | null; Processes?: string[][] | null };
+    return { titles: raw.Titles ?? [], processes: raw.Processes ?? [] };
+  }
+
+  async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
+    // `not-running` answers at once for a container that already exited (dockerd 20.10).
+    const result = (await this.call(`wait for container ${id}`, () =>
+      this.docker
+        .getContainer(id)
+        .wait({ condition: "not-running", ...(signal !== undefined && { abortSignal: signal }) }),
+    )) as { StatusCode?: number };
+    return result.StatusCode ?? 0;
+  }
+
+  async imageInfo(reference: string): Promise<ImageInfo | undefined> {
+    try {
+      const image = (await this.docker.getImage(reference).inspect()) as {
+        Id: string;
+        Size?: number;
+      };
+      return { id: image.Id, sizeBytes: image.Size ?? 0 };
+    } catch (err) {
+      const e = this.fail(err, `inspect image ${reference}`);
+      if (e.kind === "not-found") return undefined;
+      throw e;
+    }
+  }
+
+  async containerLabels(id: string): Promise<Readonly<Record<string, string>> | undefined> {
+    const inspect = await this.inspectRaw(id, `inspect container ${id}`);
+    if (inspect === undefined) return undefined;
+    return inspect.Config?.Labels ?? {};
   }
 
   /**
@@ -636,48 +722,4 @@ export class DockerEngine implements ContainerEngine {
       throw e;
     }
   }
-}
-
-/**
- * A pull failure naming the image: registry refusals (denied, unknown repository or tag) are
- * `not-found` and not retried; anything else (registry unreachable, engine error) keeps the
- * classification of `classified`, or `server` (retryable) when the failure came in-stream.
- */
-function pullError(
-  image: string,
-  detail: string,
-  classified: EngineError | undefined,
-): EngineError {
-  if (classified?.kind === "unavailable") return classified;
-  const options =
-    classified?.statusCode !== undefined
-      ? { statusCode: classified.statusCode, cause: classified }
-      : {};
-  if (
-    /pull access denied|manifest unknown|not found|repository does not exist|unauthorized|denied/i.test(
-      detail,
-    )
-  ) {
-    return new EngineError(
-      "not-found",
-      `cannot pull image ${image}: ${detail} (check the image name and tag, and log in with docker login if the registry is private)`,
-      options,
-    );
-  }
-  if (
-    /dial tcp|no such host|i\/o timeout|TLS handshake|connection refused|network is unreachable/i.test(
-      detail,
-    )
-  ) {
-    return new EngineError(
-      "server",
-      `cannot pull image ${image}: the registry cannot be reached (${detail})`,
-      options,
-    );
-  }
-  return new EngineError(
-    classified?.kind ?? "server",
-    `cannot pull image ${image}: ${detail}`,
-    options,
-  );
 }

@@ -179,6 +179,9 @@ export function ingressCreatePlan(input: IngressConfigInput): ContainerCreatePla
       Labels: {
         [LABELS.stack]: spec.name,
         [LABELS.role]: "ingress",
+        [LABELS.ingressRoutes]: JSON.stringify(
+          routes.map((r) => ({ service: r.service, target: r.target, listen: r.listen })),
+        ),
         [LABELS.configHash]: input.configHash,
         [LABELS.version]: input.stackVersion,
       },

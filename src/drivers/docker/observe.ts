@@ -180,6 +180,7 @@ export function toObservedContainer(
     ports: (inspect !== undefined ? portsFromInspect(inspect) : undefined) ?? portsFromList(item),
   };
   if (ingress) out.role = "ingress";
+  if (labels[LABELS.role] === "run") out.role = "run";
   const st = inspect?.State;
   if (st !== undefined) {
     const health = st.Health?.Status;

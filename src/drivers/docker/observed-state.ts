@@ -12,7 +12,10 @@ export interface ObservedVolume {
 /** Everything the docker planner needs to know about the engine for one stack. */
 export interface DockerObservedState {
   readonly stack: string;
+  /** Replicas and the ingress: what the planner decides about. */
   readonly containers: readonly ObservedContainer[];
+  /** One-off containers of `stack run` (role `run`): shown and removed, never planned. */
+  readonly oneOffs?: readonly ObservedContainer[];
   readonly networks: readonly ObservedNetwork[];
   readonly volumes: readonly ObservedVolume[];
   /** Image references that are present locally (of those the observation was asked about). */

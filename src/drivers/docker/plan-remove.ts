@@ -11,7 +11,8 @@ export interface PlanRemoveOptions {
 }
 
 /**
- * Plans `stack rm`: remove every observed container of the stack, then every network of the
+ * Plans `stack rm`: remove every observed container of the stack (one-offs of `stack run`
+ * included), then every network of the
  * stack once all containers are gone (a network with attached containers cannot be
  * removed), then, only with `volumes`, every named volume of the stack. Pure, and
  * independent of the order of the observation. External networks and volumes are never in
@@ -23,7 +24,7 @@ export function planRemove(
 ): Plan<DockerOperation> {
   const b = new PlanBuilder(DOCKER_OPERATIONS);
   const containerOps: string[] = [];
-  const containers = [...observed.containers].sort(
+  const containers = [...observed.containers, ...(observed.oneOffs ?? [])].sort(
     (a, b) =>
       compareStrings(a.service, b.service) ||
       // Highest slots first, as with scale-down.

@@ -117,7 +117,8 @@ async function runOperation(
       return;
     case "remove-container": {
       const grace =
-        op.service === undefined ? undefined : spec.services[op.service]?.stopGracePeriodMs;
+        ctx.stopTimeoutMs ??
+        (op.service === undefined ? undefined : spec.services[op.service]?.stopGracePeriodMs);
       // With the stack name the engine checks the container's labels first: never touch a
       // container this stack does not own.
       await call(`stopping ${op.name}`, () =>

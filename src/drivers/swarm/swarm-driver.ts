@@ -3,7 +3,17 @@
  * named and labelled as `docker stack deploy` names them. Swarm schedules, restarts and
  * rolls the tasks; this driver plans at the service level and follows the rollouts.
  */
-import type { Deployment, Driver, DriverIssues, Removal } from "../../core/driver.js";
+import type {
+  ControlOutcome,
+  Deployment,
+  Driver,
+  DriverIssues,
+  ImageRow,
+  ProcessList,
+  Removal,
+  ReplicaExit,
+} from "../../core/driver.js";
+import { UnsupportedError } from "../../core/errors.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import { serviceRows, type ServiceRow } from "../../core/views.js";
 import type { StackSpec } from "../../model/types.js";
@@ -140,5 +150,33 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async exec(): Promise<number> {
+    throw new UnsupportedError("TODO");
+  }
+  async run(): Promise<number> {
+    throw new UnsupportedError("TODO");
+  }
+  async port(): Promise<undefined> {
+    throw new UnsupportedError("TODO");
+  }
+  async control(): Promise<readonly ControlOutcome[]> {
+    throw new UnsupportedError("TODO");
+  }
+  async top(): Promise<ProcessList> {
+    throw new UnsupportedError("TODO");
+  }
+  async images(): Promise<readonly ImageRow[]> {
+    throw new UnsupportedError("TODO");
+  }
+  async waitExit(): Promise<ReplicaExit> {
+    throw new UnsupportedError("TODO");
+  }
+  async pull(): Promise<void> {
+    throw new UnsupportedError("TODO");
+  }
+  async build(): Promise<void> {
+    throw new UnsupportedError("TODO");
   }
 }

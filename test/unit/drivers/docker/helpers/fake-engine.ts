@@ -462,6 +462,47 @@ export class FakeEngine implements ContainerEngine {
     return { cpuPercent: 0, memoryBytes: 0 };
   }
 
+  // The verbs beyond deploy (exec, run, restart, ...) are tested on a real engine only.
+  async exec(): Promise<number> {
+    throw new Error("FakeEngine.exec: not used by apply tests");
+  }
+
+  async runAttached(): Promise<number> {
+    throw new Error("FakeEngine.runAttached: not used by apply tests");
+  }
+
+  async restartContainer(id: string): Promise<void> {
+    this.calls.push(`restart ${this.containers.get(id)?.name ?? id}`);
+  }
+
+  async killContainer(id: string, signal: string): Promise<void> {
+    this.calls.push(`kill ${this.containers.get(id)?.name ?? id} ${signal}`);
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    this.calls.push(`pause ${this.containers.get(id)?.name ?? id}`);
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    this.calls.push(`unpause ${this.containers.get(id)?.name ?? id}`);
+  }
+
+  async top(): Promise<{ titles: string[]; processes: string[][] }> {
+    return { titles: [], processes: [] };
+  }
+
+  async waitContainer(id: string): Promise<number> {
+    return this.containers.get(id)?.exitCode ?? 0;
+  }
+
+  async imageInfo(): Promise<undefined> {
+    return undefined;
+  }
+
+  async containerLabels(): Promise<Record<string, string>> {
+    return {};
+  }
+
   async startContainer(id: string): Promise<void> {
     const name = this.containers.get(id)?.name ?? id;
     await this.enter("startContainer", name, true);

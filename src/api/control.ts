@@ -1,0 +1,44 @@
+import { orderServices } from "../core/dependency-graph.js";
+import type { ControlAction, ControlOptions, ControlOutcome, Driver } from "../core/driver.js";
+import type { StackSpec } from "../model/types.js";
+import { replicasOfServices, stackReplicasOf } from "./replicas-of.js";
+
+/** What `stack restart|stop|start|kill|pause|unpause` asks for. */
+export interface ControlStackOptions extends ControlOptions {
+  readonly driver: Driver;
+  readonly stack: string;
+  readonly action: ControlAction;
+  /** Only these services (default: all). */
+  readonly services: readonly string[];
+  /** The stack file, when read: services go in dependency order (reversed for stop, kill, pause). */
+  readonly spec?: StackSpec;
+}
+
+/**
+ * Applies a control action to the stack's replicas. Throws NotFoundError (before any change)
+ * when the stack or a named service has no replicas on the engine.
+ */
+export async function controlStack(
+  options: ControlStackOptions,
+): Promise<readonly ControlOutcome[]> {
+  const { driver, stack, action, spec } = options;
+  const all = await stackReplicasOf(driver, stack);
+  replicasOfServices(all, stack, options.services);
+  let services: string[] | undefined =
+    options.services.length > 0 ? [...options.services] : undefined;
+  if (spec !== undefined) {
+    // Dependencies first when starting, last when stopping; services only on the engine
+    // (removed from the file) after them.
+    const deployed = [...new Set(all.map((c) => c.service))].sort();
+    const wanted = services ?? deployed;
+    const order = orderServices(spec.services).filter((s) => wanted.includes(s));
+    const rest = wanted.filter((s) => !order.includes(s)).sort();
+    const forward = [...order, ...rest];
+    services =
+      action === "stop" || action === "kill" || action === "pause" ? forward.reverse() : forward;
+  }
+  return driver.control(stack, services, action, {
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    ...(options.signal !== undefined && { signal: options.signal }),
+  });
+}

@@ -1,0 +1,79 @@
+import pLimit from "p-limit";
+import type { Driver } from "../core/driver.js";
+import { EngineError } from "../core/errors.js";
+import type { StackSpec } from "../model/types.js";
+import type { ProgressSink } from "../progress/events.js";
+
+/** What `stack pull` asks for. */
+export interface PullImagesOptions {
+  readonly driver: Driver;
+  readonly spec: StackSpec;
+  /** Only the images of these services (default: every service of the spec). */
+  readonly services: readonly string[];
+  readonly sink: ProgressSink;
+  /** A failed pull is reported and the others go on; the result still counts it. */
+  readonly ignoreFailures?: boolean;
+}
+
+/** What `stack pull` did. */
+export interface PullResult {
+  readonly pulled: readonly string[];
+  readonly failed: readonly { readonly image: string; readonly message: string }[];
+}
+
+/** Images pulled at once. */
+const PULL_CONCURRENCY = 4;
+
+/**
+ * Pulls the images of the stack's services (each image once) onto the driver's engine, with
+ * progress on `sink`; services that build their image are skipped (`stack build` makes
+ * them). Without `ignoreFailures` the first failure is thrown once the pulls running with it
+ * ended; with it, failures are reported and returned.
+ */
+export async function pullImages(options: PullImagesOptions): Promise<PullResult> {
+  const { driver, spec, sink } = options;
+  const names = options.services.length > 0 ? options.services : Object.keys(spec.services).sort();
+  const images: string[] = [];
+  for (const name of names) {
+    const service = spec.services[name];
+    if (service === undefined) continue;
+    if (service.build !== undefined) {
+      sink.emit({
+        type: "info",
+        message: `service ${name} builds its image ${service.image}: skipped (stack build makes it)`,
+      });
+      continue;
+    }
+    if (!images.includes(service.image)) images.push(service.image);
+  }
+  const limit = pLimit(PULL_CONCURRENCY);
+  const pulled: string[] = [];
+  const failed: { image: string; message: string }[] = [];
+  await Promise.all(
+    images.map((image) =>
+      limit(async () => {
+        try {
+          await driver.pull(image, (p) =>
+            sink.emit({
+              type: "pull-progress",
+              image: p.image,
+              status: p.status,
+              ...(p.currentBytes !== undefined && { currentBytes: p.currentBytes }),
+              ...(p.totalBytes !== undefined && { totalBytes: p.totalBytes }),
+            }),
+          );
+          pulled.push(image);
+          sink.emit({ type: "info", message: `pulled ${image}` });
+        } catch (err) {
+          if (!(err instanceof EngineError)) throw err;
+          failed.push({ image, message: err.message });
+          sink.emit({
+            type: options.ignoreFailures === true ? "warning" : "error",
+            message: err.message,
+          });
+        }
+      }),
+    ),
+  );
+  return { pulled: pulled.sort(), failed: failed.sort((a, b) => a.image.localeCompare(b.image)) };
+}

@@ -1,0 +1,22 @@
+import type { Driver, ProcessList } from "../core/driver.js";
+import type { ObservedContainer } from "../core/replica.js";
+import { replicasOfServices, stackReplicasOf } from "./replicas-of.js";
+
+/** The processes of one replica. */
+export interface ReplicaProcesses extends ProcessList {
+  readonly replica: string;
+}
+
+/**
+ * The processes of every running replica of `services` (all when empty), sorted by replica;
+ * throws NotFoundError when the stack or a service has no replicas.
+ */
+export async function stackProcesses(
+  driver: Driver,
+  stack: string,
+  services: readonly string[],
+): Promise<ReplicaProcesses[]> {
+  const replicas = replicasOfServices(await stackReplicasOf(driver, stack), stack, services);
+  const running = replicas.filter((c: ObservedContainer) => c.state === "running");
+  return Promise.all(running.map(async (c) => ({ replica: c.name, ...(await driver.top(c)) })));
+}

@@ -1,0 +1,32 @@
+import type { Command } from "commander";
+import { stackProcesses } from "../../api/top.js";
+import type { DriverName } from "../../core/driver.js";
+import { formatTable } from "../format-table.js";
+import { driverFromEnv, driverOption, fileOptions } from "../options.js";
+import { commandTarget, theStack } from "../stack-target.js";
+
+/** `stack top [SERVICE...]`: the processes of each running replica. */
+export function registerTop(program: Command): void {
+  fileOptions(
+    program
+      .command("top")
+      .addOption(driverOption())
+      .description(
+        "show the processes running in each replica (swarm: tasks on the node stack talks to)",
+      )
+      .argument(
+        "[name-and-services...]",
+        "stack name (default: -p, COMPOSE_PROJECT_NAME, the stack file's) and services (default: all)",
+      ),
+  ).action(async function (this: Command, args: string[], opts) {
+    const target = await commandTarget(this, args, "name-then-services");
+    const lists = await stackProcesses(
+      await driverFromEnv(opts.driver as DriverName | undefined),
+      theStack(target),
+      target.services,
+    );
+    process.stdout.write(
+      lists.map((l) => `${l.replica}\n${formatTable(l.titles, l.processes)}`).join("\n"),
+    );
+  });
+}
