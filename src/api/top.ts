@@ -1,10 +1,13 @@
 import type { Driver, ProcessList } from "../core/driver.js";
+import { UnsupportedError } from "../core/errors.js";
 import type { ObservedContainer } from "../core/replica.js";
 import { replicasOfServices, stackReplicasOf } from "./replicas-of.js";
 
-/** The processes of one replica. */
+/** The processes of one replica, or why they could not be read. */
 export interface ReplicaProcesses extends ProcessList {
   readonly replica: string;
+  /** Set when the driver cannot reach this replica (a swarm task on another node). */
+  readonly unreachable?: string;
 }
 
 /**

@@ -61,6 +61,10 @@ export interface SwarmObservedState {
    * tasks whose desired state is running, else the newest one. `node` is the node's hostname.
    */
   readonly tasks: readonly ObservedContainer[];
+  /** Job services of `stack run` (label `stack.role=run`): removed with the stack, never planned. */
+  readonly oneOffServices?: readonly ObservedService[];
+  /** Their tasks, as rows with role `run`. */
+  readonly oneOffTasks?: readonly ObservedContainer[];
   readonly networks: readonly ObservedNetwork[];
   readonly secrets: readonly ObservedSwarmObject[];
   readonly configs: readonly ObservedSwarmObject[];

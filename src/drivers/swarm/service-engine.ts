@@ -3,7 +3,16 @@
  * configs on a swarm manager, and the tasks swarm runs for them. `SwarmEngine` implements it
  * over dockerode. Every method throws `EngineError` only; removing something missing succeeds.
  */
-import type { EngineEvent, EngineInfo, LogLine, StackSummary } from "../../core/driver.js";
+import type {
+  EngineEvent,
+  EngineInfo,
+  ExecOptions,
+  LogLine,
+  ProcessList,
+  PullProgress,
+  StackSummary,
+} from "../../core/driver.js";
+import type { OneOffSettings } from "../../model/one-off.js";
 import type { NetworkSpec, StackSpec } from "../../model/types.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
 
@@ -50,4 +59,72 @@ export interface ServiceEngine {
   ): AsyncIterable<LogLine>;
   /** Changes of the stack's services and tasks until `signal` aborts. */
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
+
+  /** The id of the node this engine is (where its containers run). */
+  localNode(): Promise<{ readonly id: string; readonly hostname: string }>;
+  /** Where task `id` runs: its node, its container there, its state and exit code. */
+  task(id: string): Promise<SwarmTaskInfo | undefined>;
+  /** The address other machines reach node `id` on (`Status.Addr`). */
+  nodeAddress(id: string): Promise<string | undefined>;
+  /** Runs a command in container `id` on this engine's node (see `ContainerEngine.exec`). */
+  exec(containerId: string, options: ExecOptions): Promise<number>;
+  /** The processes of container `id` on this engine's node. */
+  top(containerId: string): Promise<ProcessList>;
+  /** Updates service `id` with its spec unchanged but ForceUpdate incremented: swarm replaces every task. */
+  forceUpdate(id: string): Promise<void>;
+  /** Sets the replica count of replicated service `id` and adds / removes service labels. */
+  scaleService(
+    id: string,
+    replicas: number,
+    labels: {
+      readonly set?: Readonly<Record<string, string>>;
+      readonly remove?: readonly string[];
+    },
+  ): Promise<void>;
+  /** The labels of service `id` and its published ports as swarm assigned them. */
+  serviceEndpoint(id: string): Promise<SwarmServiceEndpoint | undefined>;
+  pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  imageInfo(
+    reference: string,
+  ): Promise<{ readonly id: string; readonly sizeBytes: number } | undefined>;
+  /**
+   * Runs a one-off of `service` of `spec` as a swarm job (one task, restart none, no ports,
+   * labelled `stack.role=run`), writes its output to `output` as it comes, and returns its
+   * exit code; the job service is removed afterwards with `remove` (and when `signal` aborts).
+   */
+  runJob(
+    spec: StackSpec,
+    env: Readonly<Record<string, string | undefined>>,
+    service: string,
+    settings: OneOffSettings,
+    output: {
+      readonly stdout?: NodeJS.WritableStream;
+      readonly stderr?: NodeJS.WritableStream;
+      readonly remove: boolean;
+      readonly signal?: AbortSignal;
+    },
+  ): Promise<number>;
+}
+
+/** What the swarm driver needs to know of one task beyond its replica row. */
+export interface SwarmTaskInfo {
+  readonly id: string;
+  readonly nodeId?: string;
+  readonly containerId?: string;
+  /** Swarm's task state: `running`, `complete`, `failed`, `shutdown`, `rejected`, ... */
+  readonly state: string;
+  readonly exitCode?: number;
+  readonly error?: string;
+}
+
+/** A service's labels and published ports (`Endpoint.Ports`, with assigned host ports). */
+export interface SwarmServiceEndpoint {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly replicas?: number;
+  readonly ports: readonly {
+    readonly target: number;
+    readonly published?: number;
+    readonly protocol: string;
+    readonly mode: "ingress" | "host";
+  }[];
 }

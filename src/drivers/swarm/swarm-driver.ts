@@ -4,16 +4,28 @@
  * rolls the tasks; this driver plans at the service level and follows the rollouts.
  */
 import type {
+  ControlAction,
+  ControlOptions,
   ControlOutcome,
   Deployment,
   Driver,
   DriverIssues,
+  ExecOptions,
   ImageRow,
+  OneOffOptions,
   ProcessList,
+  PublishedAddress,
+  PullProgress,
   Removal,
   ReplicaExit,
 } from "../../core/driver.js";
-import { UnsupportedError } from "../../core/errors.js";
+import {
+  EngineError,
+  InterruptedError,
+  NotFoundError,
+  UnsupportedError,
+} from "../../core/errors.js";
+import { LABELS } from "../docker-api/labels.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import { serviceRows, type ServiceRow } from "../../core/views.js";
 import type { StackSpec } from "../../model/types.js";
@@ -110,7 +122,12 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
   }
 
   async planRemoval(stack: string, options: { readonly volumes: boolean }): Promise<Removal> {
-    const plan = planRemoveSwarm(await this.engine.observe(stack));
+    const observed = await this.engine.observe(stack);
+    // One-off jobs of `stack run` go with the stack.
+    const plan = planRemoveSwarm({
+      ...observed,
+      services: [...observed.services, ...(observed.oneOffServices ?? [])],
+    });
     return {
       plan,
       runner: (context) => swarmRunner(this.engine, context),
@@ -122,8 +139,9 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
     };
   }
 
+  /** Tasks, and those of one-off jobs of `stack run` (role `run`). */
   async replicas(stack: string): Promise<readonly ObservedContainer[]> {
-    return (await this.engine.observe(stack)).tasks;
+    return this.replicasWithOneOffs(stack);
   }
 
   /**
@@ -152,31 +170,224 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async exec(): Promise<number> {
-    throw new UnsupportedError("TODO");
+  /** Tasks, and the tasks of one-off jobs of `stack run` (role `run`). */
+  async replicasWithOneOffs(stack: string): Promise<readonly ObservedContainer[]> {
+    const observed = await this.engine.observe(stack);
+    return [...observed.tasks, ...(observed.oneOffTasks ?? [])];
   }
-  async run(): Promise<number> {
-    throw new UnsupportedError("TODO");
+
+  /**
+   * The container of task `replica` when it runs on the node this engine is; else
+   * UnsupportedError saying where it runs and how to reach it (`what` names the command).
+   */
+  private async localContainer(replica: ObservedContainer, what: string): Promise<string> {
+    const [task, here] = await Promise.all([this.engine.task(replica.id), this.engine.localNode()]);
+    if (task?.containerId === undefined)
+      throw new NotFoundError(
+        `task ${replica.name} has no container (it is ${task?.state ?? "gone"})`,
+      );
+    if (task.nodeId !== here.id)
+      throw new UnsupportedError(
+        `${what}: task ${replica.name} runs on node ${replica.node ?? task.nodeId ?? "?"}, and stack reaches containers only on the node it talks to (${here.hostname}); there, run docker exec ${task.containerId.slice(0, 12)} ..., or pick a task on ${here.hostname} with --index`,
+      );
+    return task.containerId;
   }
-  async port(): Promise<undefined> {
-    throw new UnsupportedError("TODO");
+
+  async exec(replica: ObservedContainer, options: ExecOptions): Promise<number> {
+    return this.engine.exec(await this.localContainer(replica, "exec"), options);
   }
-  async control(): Promise<readonly ControlOutcome[]> {
-    throw new UnsupportedError("TODO");
+
+  async run(
+    spec: StackSpec,
+    env: Readonly<Record<string, string | undefined>>,
+    options: OneOffOptions,
+  ): Promise<number> {
+    // A swarm job has no TTY and no stdin: its output is read from the task's log.
+    return this.engine.runJob(
+      spec,
+      env,
+      options.service,
+      {
+        ...(options.cmd.length > 0 && { cmd: options.cmd }),
+        ...(options.entrypoint !== undefined && { entrypoint: options.entrypoint }),
+        env: options.env,
+        mounts: options.mounts,
+        ...(options.user !== undefined && { user: options.user }),
+        ...(options.workingDir !== undefined && { workingDir: options.workingDir }),
+        tty: false,
+        stdin: false,
+      },
+      {
+        remove: options.remove,
+        ...(options.stdout !== undefined && { stdout: options.stdout }),
+        ...(options.stderr !== undefined && { stderr: options.stderr }),
+        ...(options.signal !== undefined && { signal: options.signal }),
+      },
+    );
   }
-  async top(): Promise<ProcessList> {
-    throw new UnsupportedError("TODO");
+
+  async port(
+    stack: string,
+    replica: ObservedContainer,
+    target: number,
+    protocol: "tcp" | "udp",
+  ): Promise<PublishedAddress | undefined> {
+    const service = (await this.engine.observe(stack)).services.find(
+      (s) => s.service === replica.service,
+    );
+    if (service === undefined) return undefined;
+    const endpoint = await this.engine.serviceEndpoint(service.id);
+    const port = endpoint?.ports.find(
+      (p) => p.target === target && p.protocol === protocol && p.published !== undefined,
+    );
+    if (port?.published === undefined) return undefined;
+    // The routing mesh answers on every node; a host-mode port only on the task's node.
+    if (port.mode === "ingress") return { hostIp: "0.0.0.0", port: port.published };
+    const task = await this.engine.task(replica.id);
+    const published =
+      replica.ports.find((p) => p.target === target && p.protocol === protocol)?.published ??
+      port.published;
+    const address =
+      task?.nodeId === undefined ? undefined : await this.engine.nodeAddress(task.nodeId);
+    return { hostIp: address ?? "0.0.0.0", port: published };
   }
-  async images(): Promise<readonly ImageRow[]> {
-    throw new UnsupportedError("TODO");
+
+  async control(
+    stack: string,
+    services: readonly string[] | undefined,
+    action: ControlAction,
+    options: ControlOptions,
+  ): Promise<readonly ControlOutcome[]> {
+    if (action === "kill" || action === "pause" || action === "unpause")
+      throw new UnsupportedError(
+        `swarm has no ${action} for services: it restarts or reschedules their tasks itself; use stack stop and stack start (or docker ${action} on the task's node)`,
+      );
+    const observed = await this.engine.observe(stack);
+    const names = services ?? observed.services.map((s) => s.service).sort();
+    const chosen = names.flatMap((n) => observed.services.filter((s) => s.service === n));
+    const global = chosen.filter((s) => s.mode === "global");
+    if ((action === "stop" || action === "start") && global.length > 0)
+      throw new UnsupportedError(
+        `swarm cannot ${action} global service ${global.map((s) => s.name).join(", ")}: it runs one task on every node; remove it with stack rm or make it replicated`,
+      );
+    const note =
+      options.timeoutMs !== undefined
+        ? " (-t not applied: swarm stops tasks after their stop_grace_period)"
+        : "";
+    const outcomes: ControlOutcome[] = [];
+    for (const s of chosen) {
+      try {
+        if (action === "restart") {
+          await this.engine.forceUpdate(s.id);
+          outcomes.push({ name: s.name, result: `restarting (rolling update)${note}`, ok: true });
+          continue;
+        }
+        const endpoint = await this.engine.serviceEndpoint(s.id);
+        const remembered = Number(endpoint?.labels[LABELS.stoppedReplicas]);
+        const replicas = endpoint?.replicas ?? s.replicas ?? 0;
+        if (action === "stop") {
+          if (replicas === 0) {
+            outcomes.push({ name: s.name, result: "already stopped (0 replicas)", ok: true });
+            continue;
+          }
+          await this.engine.scaleService(s.id, 0, {
+            set: { [LABELS.stoppedReplicas]: String(replicas) },
+          });
+          outcomes.push({
+            name: s.name,
+            result: `stopped: scaled to 0 (was ${replicas})${note}`,
+            ok: true,
+          });
+          continue;
+        }
+        if (replicas > 0) {
+          outcomes.push({
+            name: s.name,
+            result: `already running (${replicas} replicas)`,
+            ok: true,
+          });
+          continue;
+        }
+        if (!Number.isInteger(remembered) || remembered < 1) {
+          outcomes.push({
+            name: s.name,
+            result: "has 0 replicas and no count from stack stop: use stack scale or stack deploy",
+            ok: false,
+          });
+          continue;
+        }
+        await this.engine.scaleService(s.id, remembered, { remove: [LABELS.stoppedReplicas] });
+        outcomes.push({ name: s.name, result: `started: scaled to ${remembered}`, ok: true });
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        outcomes.push({ name: s.name, result: `failed: ${err.message}`, ok: false });
+      }
+    }
+    return outcomes;
   }
-  async waitExit(): Promise<ReplicaExit> {
-    throw new UnsupportedError("TODO");
+
+  async top(replica: ObservedContainer): Promise<ProcessList> {
+    return this.engine.top(await this.localContainer(replica, "top"));
   }
-  async pull(): Promise<void> {
-    throw new UnsupportedError("TODO");
+
+  async images(stack: string): Promise<readonly ImageRow[]> {
+    const tasks = await this.replicasWithOneOffs(stack);
+    const info = new Map(
+      await Promise.all(
+        [...new Set(tasks.map((t) => t.image))].map(
+          async (image) => [image, await this.engine.imageInfo(image)] as const,
+        ),
+      ),
+    );
+    return [...tasks]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((t) => {
+        const i = info.get(t.image);
+        return {
+          container: t.name,
+          service: t.service,
+          image: t.image,
+          ...(i !== undefined && { id: i.id, sizeBytes: i.sizeBytes }),
+        };
+      });
   }
+
+  /** Polls the tasks (swarm has no wait): each one ends in complete, failed, shutdown or rejected. */
+  async waitExit(
+    replicas: readonly ObservedContainer[],
+    signal: AbortSignal,
+  ): Promise<ReplicaExit> {
+    const ended = new Map<string, ReplicaExit>();
+    const order: string[] = [];
+    for (;;) {
+      if (signal.aborted) throw new InterruptedError();
+      for (const r of replicas) {
+        if (ended.has(r.id)) continue;
+        const t = await this.engine.task(r.id);
+        if (
+          t === undefined ||
+          ["complete", "failed", "shutdown", "rejected", "orphaned"].includes(t.state)
+        ) {
+          ended.set(r.id, {
+            replica: r.name,
+            exitCode: t?.exitCode ?? (t?.state === "complete" ? 0 : 1),
+          });
+          order.push(r.id);
+        }
+      }
+      if (ended.size === replicas.length) return ended.get(order[0] as string) as ReplicaExit;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+
+  pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    // The engine talked to (a manager) pulls; every other node pulls when it starts a task.
+    return this.engine.pullImage(image, onProgress);
+  }
+
   async build(): Promise<void> {
-    throw new UnsupportedError("TODO");
+    throw new UnsupportedError(
+      "swarm services run images every node can pull: build with the docker driver (stack build --driver docker) and push to a registry, or name a registry image",
+    );
   }
 }

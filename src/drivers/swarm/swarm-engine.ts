@@ -2,8 +2,26 @@ import Dockerode from "dockerode";
 import { readEngineInfo } from "../docker-api/engine-info.js";
 import { EngineError } from "../../core/errors.js";
 import { LABELS, SWARM_NAMESPACE_LABEL } from "../docker-api/labels.js";
-import type { EngineEvent, EngineInfo, LogLine, StackSummary } from "../../core/driver.js";
-import type { ServiceEngine, SwarmObserveWants } from "./service-engine.js";
+import { randomBytes } from "node:crypto";
+import type {
+  EngineEvent,
+  EngineInfo,
+  ExecOptions,
+  LogLine,
+  ProcessList,
+  PullProgress,
+  StackSummary,
+} from "../../core/driver.js";
+import type {
+  ServiceEngine,
+  SwarmObserveWants,
+  SwarmServiceEndpoint,
+  SwarmTaskInfo,
+} from "./service-engine.js";
+import { execInContainer } from "../docker-api/attach-streams.js";
+import { withEventDetails, type RawEventDetails } from "../docker-api/event-details.js";
+import { pullImage } from "../docker-api/pull-image.js";
+import { oneOffService, type OneOffSettings } from "../../model/one-off.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
 import type { NetworkSpec, StackSpec } from "../../model/types.js";
 import { toEngineError } from "../docker-api/classify-error.js";
@@ -30,6 +48,8 @@ import {
   type SwarmTaskItem,
 } from "./observe-swarm.js";
 import { swarmServiceSpec, withObjectIds } from "./service-spec.js";
+import { networkConfigHash } from "../../model/config-hash.js";
+import { scopedName } from "../../model/naming.js";
 
 /** Options for {@link SwarmEngine}. */
 export interface SwarmEngineOptions {
@@ -147,8 +167,12 @@ export class SwarmEngine implements ServiceEngine {
             () => this.docker.listTasks({ filters: { service: ids } }) as Promise<SwarmTaskItem[]>,
           );
     const errors = latestTaskErrors(tasks);
+    const isOneOff = (s: SwarmServiceItem) => s.Spec?.Labels?.[LABELS.role] === "run";
+    const oneOffServices = services
+      .filter((s) => inStack(s.Spec?.Labels, stack) && isOneOff(s))
+      .map((s) => toObservedService(stack, s));
     const observedServices = services
-      .filter((s) => inStack(s.Spec?.Labels, stack))
+      .filter((s) => inStack(s.Spec?.Labels, stack) && !isOneOff(s))
       .map((s) => {
         const o = toObservedService(stack, s);
         const err = errors.get(s.ID);
@@ -162,6 +186,13 @@ export class SwarmEngine implements ServiceEngine {
       stack,
       services: observedServices,
       tasks: toTaskRows(observedServices, tasks, observedNodes),
+      ...(oneOffServices.length > 0 && {
+        oneOffServices,
+        oneOffTasks: toTaskRows(oneOffServices, tasks, observedNodes).map((t) => ({
+          ...t,
+          role: "run" as const,
+        })),
+      }),
       // Only swarm-scoped networks: a local network with the label is not the stack's.
       networks: networks.map((n) => toObservedSwarmNetwork(stack, n)),
       secrets: secrets.map((s) => ({ id: s.ID, name: s.Spec?.Name ?? s.ID })),
@@ -576,12 +607,15 @@ export class SwarmEngine implements ServiceEngine {
         const name = e.Actor?.Attributes?.["name"];
         if (e.Type === "node") yield { type: "engine", action: e.Action ?? "" };
         else if (name !== undefined && name.startsWith(`${stack}_`)) {
-          yield {
-            type: e.Type === "network" ? "network" : "service",
-            action: e.Action ?? "",
-            name,
-            ...(e.Type === "service" && { service: name.slice(stack.length + 1) }),
-          };
+          yield withEventDetails(
+            {
+              type: e.Type === "network" ? "network" : "service",
+              action: e.Action ?? "",
+              name,
+              ...(e.Type === "service" && { service: name.slice(stack.length + 1) }),
+            },
+            raw as RawEventDetails,
+          );
         }
       }
     } catch (err) {
@@ -596,5 +630,305 @@ export class SwarmEngine implements ServiceEngine {
         "unavailable",
         `${context}: the engine at ${this.address} closed the event stream`,
       );
+  }
+
+  async localNode(): Promise<{ readonly id: string; readonly hostname: string }> {
+    const info = (await this.call("read engine info", () => this.docker.info())) as {
+      Name?: string;
+      Swarm?: { NodeID?: string };
+    };
+    return { id: info.Swarm?.NodeID ?? "", hostname: info.Name ?? "" };
+  }
+
+  async task(id: string): Promise<SwarmTaskInfo | undefined> {
+    let t: SwarmTaskItem & {
+      Status?: { ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
+    };
+    try {
+      t = (await this.docker.getTask(id).inspect()) as typeof t;
+    } catch (err) {
+      const e = toEngineError(err, `inspect task ${id}`, this.address);
+      if (e.kind === "not-found") return undefined;
+      throw e;
+    }
+    const status = t.Status;
+    return {
+      id,
+      ...(t.NodeID !== undefined && { nodeId: t.NodeID }),
+      ...(status?.ContainerStatus?.ContainerID !== undefined &&
+        status.ContainerStatus.ContainerID !== "" && {
+          containerId: status.ContainerStatus.ContainerID,
+        }),
+      state: status?.State ?? "",
+      ...(status?.ContainerStatus?.ExitCode !== undefined && {
+        exitCode: status.ContainerStatus.ExitCode,
+      }),
+      ...(status?.Err !== undefined && status.Err !== "" && { error: status.Err }),
+    };
+  }
+
+  async nodeAddress(id: string): Promise<string | undefined> {
+    const node = (await this.call(`inspect node ${id}`, () =>
+      this.docker.getNode(id).inspect(),
+    )) as { Status?: { Addr?: string } };
+    return node.Status?.Addr;
+  }
+
+  exec(containerId: string, options: ExecOptions): Promise<number> {
+    return execInContainer(this.docker, containerId, options, (err, context) =>
+      toEngineError(err, context, this.address),
+    );
+  }
+
+  async top(containerId: string): Promise<ProcessList> {
+    const raw = (await this.call(`list processes of container ${containerId}`, () =>
+      this.docker.getContainer(containerId).top({ ps_args: "-ef" }),
+    )) as { Titles?: string[] | null; Processes?: string[][] | null };
+    return { titles: raw.Titles ?? [], processes: raw.Processes ?? [] };
+  }
+
+  /** The current spec and version of service `id`, for an update that changes one thing. */
+  private async currentSpec(
+    id: string,
+    context: string,
+  ): Promise<{ spec: Record<string, unknown>; version: number }> {
+    const s = (await this.call(context, () => this.docker.getService(id).inspect())) as {
+      Spec: Record<string, unknown>;
+      Version?: { Index?: number };
+    };
+    return { spec: s.Spec, version: s.Version?.Index ?? 0 };
+  }
+
+  async forceUpdate(id: string): Promise<void> {
+    const context = `restart service ${id}`;
+    const { spec, version } = await this.currentSpec(id, context);
+    const template = (spec["TaskTemplate"] ?? {}) as { ForceUpdate?: number };
+    const body = {
+      ...spec,
+      TaskTemplate: { ...template, ForceUpdate: (template.ForceUpdate ?? 0) + 1 },
+      version,
+    };
+    await this.call(context, () =>
+      this.docker
+        .getService(id)
+        .update(body as unknown as Dockerode.ServiceSpec & { version: number }),
+    );
+  }
+
+  async scaleService(
+    id: string,
+    replicas: number,
+    labels: {
+      readonly set?: Readonly<Record<string, string>>;
+      readonly remove?: readonly string[];
+    },
+  ): Promise<void> {
+    const context = `scale service ${id} to ${replicas}`;
+    const { spec, version } = await this.currentSpec(id, context);
+    const next: Record<string, string> = {
+      ...((spec["Labels"] ?? {}) as Record<string, string>),
+      ...labels.set,
+    };
+    for (const key of labels.remove ?? []) delete next[key];
+    const body = { ...spec, Labels: next, Mode: { Replicated: { Replicas: replicas } }, version };
+    await this.call(context, () =>
+      this.docker
+        .getService(id)
+        .update(body as unknown as Dockerode.ServiceSpec & { version: number }),
+    );
+  }
+
+  async serviceEndpoint(id: string): Promise<SwarmServiceEndpoint | undefined> {
+    let s: {
+      Spec?: { Labels?: Record<string, string>; Mode?: { Replicated?: { Replicas?: number } } };
+      Endpoint?: {
+        Ports?: {
+          TargetPort?: number;
+          PublishedPort?: number;
+          Protocol?: string;
+          PublishMode?: string;
+        }[];
+      };
+    };
+    try {
+      s = (await this.docker.getService(id).inspect()) as typeof s;
+    } catch (err) {
+      const e = toEngineError(err, `inspect service ${id}`, this.address);
+      if (e.kind === "not-found") return undefined;
+      throw e;
+    }
+    const replicas = s.Spec?.Mode?.Replicated?.Replicas;
+    return {
+      labels: s.Spec?.Labels ?? {},
+      ...(replicas !== undefined && { replicas }),
+      ports: (s.Endpoint?.Ports ?? []).flatMap((p) =>
+        p.TargetPort === undefined
+          ? []
+          : [
+              {
+                target: p.TargetPort,
+                ...(p.PublishedPort !== undefined && { published: p.PublishedPort }),
+                protocol: p.Protocol ?? "tcp",
+                mode: p.PublishMode === "host" ? ("host" as const) : ("ingress" as const),
+              },
+            ],
+      ),
+    };
+  }
+
+  pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    return pullImage(this.docker, image, onProgress, (err, context) =>
+      toEngineError(err, context, this.address),
+    );
+  }
+
+  async imageInfo(
+    reference: string,
+  ): Promise<{ readonly id: string; readonly sizeBytes: number } | undefined> {
+    try {
+      const image = (await this.docker.getImage(reference).inspect()) as {
+        Id: string;
+        Size?: number;
+      };
+      return { id: image.Id, sizeBytes: image.Size ?? 0 };
+    } catch (err) {
+      const e = toEngineError(err, `inspect image ${reference}`, this.address);
+      if (e.kind === "not-found") return undefined;
+      throw e;
+    }
+  }
+
+  async runJob(
+    spec: StackSpec,
+    env: Readonly<Record<string, string | undefined>>,
+    serviceKey: string,
+    settings: OneOffSettings,
+    output: {
+      readonly stdout?: NodeJS.WritableStream;
+      readonly stderr?: NodeJS.WritableStream;
+      readonly remove: boolean;
+      readonly signal?: AbortSignal;
+    },
+  ): Promise<number> {
+    const original = spec.services[serviceKey];
+    if (original === undefined)
+      throw new EngineError("invalid", `service "${serviceKey}" is not in the stack file`);
+    const service = oneOffService(original, settings);
+    const runSpec: StackSpec = { ...spec, services: { ...spec.services, [serviceKey]: service } };
+    // What the job needs that a deploy would have made: its networks, secrets and configs.
+    const desired = await this.desiredState(runSpec, env);
+    if (service.networkMode === undefined)
+      for (const key of Object.keys(service.networks).sort()) {
+        const n = spec.networks[key];
+        if (n !== undefined && !n.external)
+          await this.createNetwork(spec.name, n, networkConfigHash(n));
+      }
+    for (const ref of service.secrets)
+      if (desired.secrets[ref.source]?.external === false)
+        await this.createSecret(runSpec, ref.source);
+    for (const ref of service.configs)
+      if (desired.configs[ref.source]?.external === false)
+        await this.createConfig(runSpec, ref.source);
+
+    const body = await this.serviceBody(runSpec, serviceKey);
+    const name = `${scopedName(spec.name, serviceKey)}_run_${randomBytes(3).toString("hex")}`;
+    const { UpdateConfig: _u, RollbackConfig: _r, ...rest } = body;
+    const job = {
+      ...rest,
+      Name: name,
+      Labels: { ...body.Labels, [LABELS.role]: "run" },
+      // One task, never restarted: swarm's job mode (API 1.41).
+      Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+      TaskTemplate: {
+        ...body.TaskTemplate,
+        // Not reachable under the service's name: its DNS name stays the replicas'.
+        ...(body.TaskTemplate.Networks !== undefined && {
+          Networks: body.TaskTemplate.Networks.map((n) => ({
+            ...n,
+            Aliases: n.Aliases.filter((a) => a !== serviceKey),
+          })),
+        }),
+      },
+    };
+    const created = (await this.call(`create one-off ${name}`, () =>
+      this.docker.createService(job as unknown as Dockerode.CreateServiceOptions),
+    )) as { id?: string; ID?: string };
+    const id = created.id ?? created.ID ?? name;
+    try {
+      return await this.followJob(id, name, output);
+    } finally {
+      if (output.remove || output.signal?.aborted === true) await this.removeService(id);
+    }
+  }
+
+  /**
+   * Writes the output of job `id`'s task as it comes and returns its exit code once it
+   * ended. Logs are followed live, then read once more in full after the end, and what the
+   * live stream had not delivered yet is written (a followed task log does not end when the
+   * task does).
+   */
+  private async followJob(
+    id: string,
+    name: string,
+    output: {
+      readonly stdout?: NodeJS.WritableStream;
+      readonly stderr?: NodeJS.WritableStream;
+      readonly signal?: AbortSignal;
+    },
+  ): Promise<number> {
+    const context = `run one-off ${name}`;
+    const written = { stdout: 0, stderr: 0 };
+    const write = (line: LogLine) => {
+      written[line.stream] += 1;
+      (line.stream === "stdout" ? output.stdout : output.stderr)?.write(`${line.text}\n`);
+    };
+    let taskId: string | undefined;
+    let live: Promise<void> | undefined;
+    const follow = new AbortController();
+    const stop = () => follow.abort();
+    output.signal?.addEventListener("abort", stop, { once: true });
+    try {
+      for (;;) {
+        if (output.signal?.aborted === true) return 130;
+        const tasks = (await this.call(context, () =>
+          this.docker.listTasks({ filters: { service: [id] } }),
+        )) as SwarmTaskItem[];
+        const task = tasks.sort((a, b) => (b.CreatedAt ?? "").localeCompare(a.CreatedAt ?? ""))[0];
+        const state = task?.Status?.State ?? "";
+        if (
+          task !== undefined &&
+          taskId === undefined &&
+          ["running", "complete", "failed"].includes(state)
+        ) {
+          taskId = task.ID;
+          const source = this.logs(task.ID, { follow: true, signal: follow.signal });
+          live = (async () => {
+            for await (const line of source) write(line);
+          })().catch(() => undefined);
+        }
+        if (["complete", "failed", "shutdown", "rejected", "orphaned"].includes(state)) {
+          follow.abort();
+          await live;
+          if (taskId !== undefined) {
+            const seen = { stdout: 0, stderr: 0 };
+            for await (const line of this.logs(taskId, {})) {
+              seen[line.stream] += 1;
+              if (seen[line.stream] > written[line.stream]) write(line);
+            }
+          }
+          const info = task === undefined ? undefined : await this.task(task.ID);
+          if (state === "rejected" || (info?.exitCode === undefined && state !== "complete"))
+            throw new EngineError(
+              "failed",
+              `${context}: the task did not run: ${info?.error ?? task?.Status?.Err ?? state}`,
+            );
+          return info?.exitCode ?? 0;
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    } finally {
+      follow.abort();
+      output.signal?.removeEventListener("abort", stop);
+    }
   }
 }

@@ -290,4 +290,33 @@ export class FakeSwarm implements ServiceEngine {
       }),
     };
   }
+
+  // The verbs beyond deploy (exec, run, restart, ...) are tested on the test swarm only.
+  async localNode() {
+    return { id: "node-a", hostname: "a" };
+  }
+  async task() {
+    return undefined;
+  }
+  async nodeAddress() {
+    return undefined;
+  }
+  async exec(): Promise<number> {
+    throw new Error("FakeSwarm.exec: not used by planner tests");
+  }
+  async top(): Promise<{ titles: string[]; processes: string[][] }> {
+    return { titles: [], processes: [] };
+  }
+  async forceUpdate(): Promise<void> {}
+  async scaleService(): Promise<void> {}
+  async serviceEndpoint() {
+    return undefined;
+  }
+  async pullImage(): Promise<void> {}
+  async imageInfo() {
+    return undefined;
+  }
+  async runJob(): Promise<number> {
+    throw new Error("FakeSwarm.runJob: not used by planner tests");
+  }
 }
