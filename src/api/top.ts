@@ -21,5 +21,15 @@ export async function stackProcesses(
 ): Promise<ReplicaProcesses[]> {
   const replicas = replicasOfServices(await stackReplicasOf(driver, stack), stack, services);
   const running = replicas.filter((c: ObservedContainer) => c.state === "running");
-  return Promise.all(running.map(async (c) => ({ replica: c.name, ...(await driver.top(c)) })));
+  return Promise.all(
+    running.map(async (c): Promise<ReplicaProcesses> => {
+      try {
+        return { replica: c.name, ...(await driver.top(c)) };
+      } catch (err) {
+        // A swarm task on another node: say where it is, and show the others.
+        if (!(err instanceof UnsupportedError)) throw err;
+        return { replica: c.name, titles: [], processes: [], unreachable: err.message };
+      }
+    }),
+  );
 }

@@ -26,7 +26,13 @@ export function registerTop(program: Command): void {
       target.services,
     );
     process.stdout.write(
-      lists.map((l) => `${l.replica}\n${formatTable(l.titles, l.processes)}`).join("\n"),
+      lists
+        .map((l) =>
+          l.unreachable !== undefined
+            ? `${l.replica}\n(${l.unreachable})\n`
+            : `${l.replica}\n${formatTable(l.titles, l.processes)}`,
+        )
+        .join("\n"),
     );
   });
 }
