@@ -24,21 +24,17 @@ export async function controlStack(
   const { driver, stack, action, spec } = options;
   const all = await stackReplicasOf(driver, stack);
   replicasOfServices(all, stack, options.services);
-  let services: string[] | undefined =
-    options.services.length > 0 ? [...options.services] : undefined;
+  const services = options.services.length > 0 ? [...options.services] : undefined;
+  let order: string[] | undefined;
   if (spec !== undefined) {
-    // Dependencies first when starting, last when stopping; services only on the engine
-    // (removed from the file) after them.
-    const deployed = [...new Set(all.map((c) => c.service))].sort();
-    const wanted = services ?? deployed;
-    const order = orderServices(spec.services).filter((s) => wanted.includes(s));
-    const rest = wanted.filter((s) => !order.includes(s)).sort();
-    const forward = [...order, ...rest];
-    services =
+    // Dependencies first when starting, last when stopping.
+    const forward = orderServices(spec.services);
+    order =
       action === "stop" || action === "kill" || action === "pause" ? forward.reverse() : forward;
   }
   return driver.control(stack, services, action, {
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.signal !== undefined && { signal: options.signal }),
+    ...(order !== undefined && { order }),
   });
 }

@@ -1,4 +1,6 @@
+import { orderServices } from "../core/dependency-graph.js";
 import type { Driver, OneOffOptions } from "../core/driver.js";
+import { UnsupportedError } from "../core/errors.js";
 import type { MountSpec, StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
 import { isHostPath } from "../stackfile/canonical/volumes.js";
@@ -81,8 +83,8 @@ export function oneOffMounts(spec: StackSpec, volumes: readonly string[]): Mount
 }
 
 /**
- * Runs a one-off container of `service` with its configuration and networks: first deploys
- * the services it depends on (unless `noDeps`) and waits until they are ready, then runs it
+ * Runs a one-off container of `service` with its configuration and networks: first starts
+ * and deploys the services it depends on (unless `noDeps`) and waits until they are ready, then runs it
  * attached and returns its exit code. With `remove` nothing of it is left afterwards.
  */
 export async function runService(options: RunServiceOptions): Promise<number> {
@@ -90,6 +92,13 @@ export async function runService(options: RunServiceOptions): Promise<number> {
   const mounts = oneOffMounts(spec, options.volumes);
   const deps = options.noDeps ? [] : dependenciesOf(spec, service);
   if (deps.length > 0) {
+    // compose's run starts stopped dependencies too; a deploy leaves a replica stopped when
+    // its restart policy says so (one-shot jobs), so they are started first.
+    await driver
+      .control(spec.name, deps, "start", { order: orderServices(spec.services) })
+      .catch((err: unknown) => {
+        if (!(err instanceof UnsupportedError)) throw err;
+      });
     const deployed = await deployStack({
       ...options.load,
       stackName: spec.name,

@@ -142,6 +142,8 @@ export interface ControlOptions {
   readonly timeoutMs?: number;
   /** Signal of `kill`; default SIGKILL. */
   readonly signal?: string;
+  /** The order to go through the services in (dependency order from the file); others after, by name. */
+  readonly order?: readonly string[];
 }
 
 /** What a control action did to one replica (docker) or service (swarm). */
@@ -379,9 +381,10 @@ export interface Driver {
     protocol: "tcp" | "udp",
   ): Promise<PublishedAddress | undefined>;
   /**
-   * Applies `action` to the replicas of `services` (in that order; every service of the
-   * stack when undefined). Checks everything it needs first and throws `UnsupportedError`
-   * before any change when it cannot do it.
+   * Applies `action` to the replicas of `services` (every service of the stack, and what
+   * belongs to the stack as a whole such as the docker driver's ingress, when undefined), in
+   * `options.order`. Checks everything it needs first and throws `UnsupportedError` before
+   * any change when it cannot do it.
    */
   control(
     stack: string,

@@ -26,6 +26,7 @@ import { EngineError, UnsupportedError } from "../../core/errors.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import { buildConfigHash, networkConfigHash, serviceConfigHash } from "../../model/config-hash.js";
 import { LABELS } from "../docker-api/labels.js";
+import { inOrder } from "../docker-api/in-order.js";
 import { controlReplicas } from "./control-replicas.js";
 import { createReplica } from "./create-replica.js";
 import { serviceRows, type ServiceRow } from "../../core/views.js";
@@ -250,9 +251,12 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
     options: ControlOptions,
   ): Promise<readonly ControlOutcome[]> {
     const containers = (await this.engine.observe(stack)).containers;
-    const names =
-      services ??
-      [...new Set(containers.filter((c) => c.role === undefined).map((c) => c.service))].sort();
+    const names = inOrder(
+      services ?? [
+        ...new Set(containers.filter((c) => c.role === undefined).map((c) => c.service)),
+      ],
+      options.order,
+    );
     const groups = names.map((name) =>
       containers.filter((c) => c.role === undefined && c.service === name),
     );

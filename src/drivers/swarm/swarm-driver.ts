@@ -26,6 +26,7 @@ import {
   UnsupportedError,
 } from "../../core/errors.js";
 import { LABELS } from "../docker-api/labels.js";
+import { inOrder } from "../docker-api/in-order.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import { serviceRows, type ServiceRow } from "../../core/views.js";
 import type { StackSpec } from "../../model/types.js";
@@ -263,7 +264,7 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
         `swarm has no ${action} for services: it restarts or reschedules their tasks itself; use stack stop and stack start (or docker ${action} on the task's node)`,
       );
     const observed = await this.engine.observe(stack);
-    const names = services ?? observed.services.map((s) => s.service).sort();
+    const names = inOrder(services ?? observed.services.map((s) => s.service), options.order);
     const chosen = names.flatMap((n) => observed.services.filter((s) => s.service === n));
     const global = chosen.filter((s) => s.mode === "global");
     if ((action === "stop" || action === "start") && global.length > 0)
