@@ -1,7 +1,7 @@
 import { orderServices } from "../core/dependency-graph.js";
 import type { ControlAction, ControlOptions, ControlOutcome, Driver } from "../core/driver.js";
 import type { StackSpec } from "../model/types.js";
-import { replicasOfServices, stackReplicasOf } from "./replicas-of.js";
+import { NotFoundError } from "../core/errors.js";
 
 /** What `stack restart|stop|start|kill|pause|unpause` asks for. */
 export interface ControlStackOptions extends ControlOptions {
@@ -16,14 +16,23 @@ export interface ControlStackOptions extends ControlOptions {
 
 /**
  * Applies a control action to the stack's replicas. Throws NotFoundError (before any change)
- * when the stack or a named service has no replicas on the engine.
+ * when the stack or a named service is not on the engine.
  */
 export async function controlStack(
   options: ControlStackOptions,
 ): Promise<readonly ControlOutcome[]> {
   const { driver, stack, action, spec } = options;
-  const all = await stackReplicasOf(driver, stack);
-  replicasOfServices(all, stack, options.services);
+  // By service, not replica: a swarm service stopped by `stack stop` has no tasks left.
+  const have = (await driver.services(stack)).map((s) => s.name);
+  if (have.length === 0)
+    throw new NotFoundError(
+      `stack ${stack} has no services on the engine at ${driver.address} (not deployed? stack ls lists the stacks)`,
+    );
+  for (const s of options.services)
+    if (!have.includes(s))
+      throw new NotFoundError(
+        `stack ${stack} has no service "${s}" on the engine (it has ${have.join(", ")})`,
+      );
   const services = options.services.length > 0 ? [...options.services] : undefined;
   let order: string[] | undefined;
   if (spec !== undefined) {

@@ -127,7 +127,14 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
     // One-off jobs of `stack run` go with the stack.
     const plan = planRemoveSwarm({
       ...observed,
-      services: [...observed.services, ...(observed.oneOffServices ?? [])],
+      services: [
+        ...observed.services,
+        // Named by their own engine name: a one-off of `job` is not the service `job`.
+        ...(observed.oneOffServices ?? []).map((o) => ({
+          ...o,
+          service: o.name.startsWith(`${stack}_`) ? o.name.slice(stack.length + 1) : o.name,
+        })),
+      ],
     });
     return {
       plan,
