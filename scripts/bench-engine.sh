@@ -10,8 +10,13 @@
 #   legacy          20.10 (/usr/sbin/dockerd, the host's)      no      stack-bench-legacy
 #   swarm-current   26.1                                       single  stack-bench-swarm-current
 #   swarm-legacy    20.10                                      single  stack-bench-swarm-legacy
+#   repro-current   26.1                                       no      stack-bench-repro-current
+#   repro-legacy    20.10                                      no      stack-bench-repro-legacy
 #
-# The socket is unix:///run/stack-bench-KIND/docker.sock. A swarm engine gets a dummy
+# (the repro-* engines are for bench/deadlock-repro.ts, which wedges and discards them, so a
+# benchmark on current/legacy can run at the same time)
+#
+# The socket is unix:///run/stack-bench-KIND/docker.sock. A swarm engine gets a veth
 # interface with an address of its own to advertise (swarm refuses loopback), and becomes a
 # single-node swarm manager. The test images are copied from the default engine with
 # `docker save | docker -H ... load`.
@@ -37,8 +42,10 @@ case "${KIND}" in
   legacy) OCTET=242 ;;
   swarm-current) OCTET=243 ;;
   swarm-legacy) OCTET=244 ;;
+  repro-current) OCTET=245 ;;
+  repro-legacy) OCTET=246 ;;
   *)
-    echo "usage: $0 current|legacy|swarm-current|swarm-legacy up|down|socket|dump" >&2
+    echo "usage: $0 current|legacy|swarm-current|swarm-legacy|repro-current|repro-legacy up|down|socket|dump" >&2
     exit 2
     ;;
 esac
@@ -85,9 +92,12 @@ netns() {
   [[ -e "/var/run/netns/${NAME}" ]] || ip netns add "${NAME}"
   ip -n "${NAME}" link set lo up
   if [[ "${KIND}" == swarm-* ]] && ! ip -n "${NAME}" link show swarm0 >/dev/null 2>&1; then
-    ip -n "${NAME}" link add swarm0 type dummy
+    # A veth pair with both ends inside the namespace (this kernel has no dummy driver):
+    # an address that reaches nothing outside, only there to be advertised.
+    ip -n "${NAME}" link add swarm0 type veth peer name swarm1
     ip -n "${NAME}" addr add "${SWARM_ADDR}/24" dev swarm0
     ip -n "${NAME}" link set swarm0 up
+    ip -n "${NAME}" link set swarm1 up
   fi
 }
 
@@ -150,7 +160,7 @@ kill_ours() {
   fi
   for pid in /proc/[0-9]*; do
     pid="${pid#/proc/}"
-    if tr '\0' '\n' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qxF "${sock}"; then
+    if { tr '\0' '\n' <"/proc/${pid}/cmdline"; } 2>/dev/null | grep -qxF "${sock}"; then
       kill -9 "${pid}" 2>/dev/null || true
     fi
   done
