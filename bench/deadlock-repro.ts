@@ -8,6 +8,10 @@
  * goroutine dump is copied to `--out`, the lock cycle in it is printed, and the engine is
  * thrown away before the next trial.
  *
+ * `--hammer N` adds N loops of network inspect + network list during every round (the reads a
+ * deploy's observation or a live `ps` makes), to contend for the same locks; `--dns` makes
+ * every container query the embedded DNS server in a loop (an app resolving its peers).
+ *
  * Scenarios (all on one user-defined bridge network, every container with an alias):
  *   stop      stop every running container at once (`--grace` seconds), then start them again
  *   kill      kill every container at once (the daemon releases the network on the exit event)
@@ -52,6 +56,8 @@ interface Options {
   readonly stallMs: number;
   readonly out: string;
   readonly image: string;
+  readonly hammer: number;
+  readonly dns: boolean;
 }
 
 /** What one trial ended with: every round done, or a hang with the dump that shows it. */
@@ -98,14 +104,37 @@ function tolerated(err: unknown): boolean {
   return e.statusCode === 304 || e.statusCode === 404 || e.statusCode === 409;
 }
 
+/** Retries `fn` while the engine drops the connection under it (EPIPE/ECONNRESET, seen on a
+ * freshly started 20.10 with dozens of creates at once); other errors go through. */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (attempt >= 5 || (code !== "EPIPE" && code !== "ECONNRESET")) throw err;
+      await sleep(200 * attempt);
+    }
+  }
+}
+
+/**
+ * Waits for every call of a round; returns those still pending after `ms`. A call is only
+ * given up on after `ms` and then a further 9 x `ms`: on a loaded machine 20.10 can take
+ * minutes over a burst of starts without being stuck, so slowness alone is not a hang.
+ */
 async function settle(what: string, calls: Promise<unknown>[], ms: number): Promise<string[]> {
   const stuck: string[] = [];
   const results = await Promise.allSettled(
     calls.map((c, i) =>
-      within(c, ms, `${what} #${i}`).catch((err: unknown) => {
-        if (err instanceof Stall) stuck.push(err.message);
-        else if (!tolerated(err)) throw err;
-      }),
+      within(c, ms, `${what} #${i}`)
+        .catch((err: unknown) =>
+          err instanceof Stall ? within(c, 9 * ms, err.message) : Promise.reject(err),
+        )
+        .catch((err: unknown) => {
+          if (err instanceof Stall) stuck.push(err.message);
+          else if (!tolerated(err)) throw err;
+        }),
     ),
   );
   for (const r of results) if (r.status === "rejected") throw r.reason;
@@ -127,10 +156,16 @@ class Trial {
   /** A container that ends at once on SIGTERM (busybox `sleep` as PID 1 would ignore it), or
    * for `exit`, one that exits by itself at `exitAt` (epoch seconds). */
   private async create(name: string, i: number, exitAt?: number): Promise<void> {
+    // --dns: every container keeps asking the engine's embedded DNS server for a service
+    // name, as an app resolving its peers (or the ingress re-resolving replicas) does; each
+    // answer takes libnetwork's controller lock.
+    const lookup = this.o.dns ? `nslookup svc${(i + 1) % 4} 127.0.0.11 >/dev/null 2>&1; ` : "";
     const script =
       exitAt === undefined
-        ? "trap 'exit 0' TERM; sleep 3600 & wait"
-        : `while [ $(date +%s) -lt ${exitAt} ]; do usleep 20000; done`;
+        ? this.o.dns
+          ? `trap 'exit 0' TERM; while true; do ${lookup}usleep 20000 & wait $!; done`
+          : "trap 'exit 0' TERM; sleep 3600 & wait"
+        : `while [ $(date +%s) -lt ${exitAt} ]; do ${lookup}usleep 20000; done`;
     await this.docker.createContainer({
       name,
       Image: this.o.image,
@@ -146,17 +181,45 @@ class Trial {
   }
 
   async setUp(): Promise<void> {
-    await this.createNetwork();
-    await Promise.all(this.names.map((n, i) => this.create(n, i)));
-    await Promise.all(this.names.map((n) => this.docker.getContainer(n).start()));
+    await retrying(() => this.createNetwork());
+    await Promise.all(this.names.map((n, i) => retrying(() => this.create(n, i))));
+    await Promise.all(this.names.map((n) => retrying(() => this.docker.getContainer(n).start())));
   }
 
   private c(name: string): Docker.Container {
     return this.docker.getContainer(name);
   }
 
+  /**
+   * Runs `fn` while `--hammer` loops inspect the network and list containers: reads that take
+   * libnetwork's controller and network locks, as a deploy's observation or a live `ps` does,
+   * so the leaves meet contended locks.
+   */
+  async hammered<T>(fn: () => Promise<T>): Promise<T> {
+    let done = false;
+    const loops = Array.from({ length: this.o.hammer }, async () => {
+      while (!done) {
+        await Promise.all([
+          this.docker.getNetwork(this.net).inspect(),
+          this.docker.listNetworks(),
+        ]).catch(() => undefined);
+      }
+    });
+    try {
+      return await fn();
+    } finally {
+      done = true;
+      // A hammer call stuck in a hung engine must not hold the round: leave it behind.
+      await Promise.race([Promise.all(loops), sleep(1000)]);
+    }
+  }
+
   /** One round of the scenario; returns the calls that had not returned in time. */
   async round(r: number): Promise<string[]> {
+    return this.hammered(() => this.calls(r));
+  }
+
+  private async calls(r: number): Promise<string[]> {
     const ms = this.o.stallMs;
     const all = this.names;
     const half = r % 2 === 0 ? all.filter((_, i) => i % 2 === 0) : all.filter((_, i) => i % 2);
@@ -235,7 +298,9 @@ class Trial {
         break;
       case "churn": {
         // The other half was removed last round: bring it back while this half goes.
-        const running = await this.docker.listContainers({ filters: { name: [this.net] } });
+        const running = await retrying(() =>
+          this.docker.listContainers({ filters: { name: [this.net] } }),
+        );
         const up = new Set(running.map((c) => c.Names[0]?.slice(1)));
         await run("rm|create+start", [
           ...half.filter((n) => up.has(n)).map((n) => this.c(n).remove({ force: true })),
@@ -301,7 +366,7 @@ async function networkLocked(docker: Docker, net: string): Promise<boolean> {
     return false;
   }
   try {
-    await within(docker.getNetwork(net).inspect(), 10_000, "network inspect");
+    await within(docker.getNetwork(net).inspect(), 30_000, "network inspect");
     return false;
   } catch (err) {
     return err instanceof Stall;
@@ -392,6 +457,8 @@ async function main(): Promise<void> {
       stall: { type: "string", default: "30" },
       out: { type: "string", default: ".cache/deadlock" },
       image: { type: "string", default: "stack-test/busybox:latest" },
+      hammer: { type: "string", default: "0" },
+      dns: { type: "boolean", default: false },
       analyse: { type: "string" },
       keep: { type: "boolean", default: false },
     },
@@ -416,6 +483,8 @@ async function main(): Promise<void> {
         stallMs: Number(values.stall) * 1000,
         out: values.out,
         image: values.image,
+        hammer: Number(values.hammer),
+        dns: values.dns,
       };
       console.log(
         `${o.engine} ${scenario}: ${o.containers} containers on one network, ${o.rounds} rounds x ${o.trials} trials`,
@@ -429,7 +498,7 @@ async function main(): Promise<void> {
       const hung = results.filter((r) => r.hung);
       const rounds = results.reduce((s, r) => s + r.rounds, 0);
       console.log(
-        `RESULT ${o.engine} ${scenario} containers=${o.containers} grace=${o.grace}: hung in ${hung.length}/${results.length} trials, ${rounds} rounds in all` +
+        `RESULT ${o.engine} ${scenario} containers=${o.containers} grace=${o.grace} hammer=${o.hammer} dns=${o.dns}: hung in ${hung.length}/${results.length} trials, ${rounds} rounds in all` +
           (hung.length > 0 ? ` (at rounds ${hung.map((r) => r.rounds).join(", ")})` : ""),
       );
     }

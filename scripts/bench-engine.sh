@@ -12,6 +12,7 @@
 #   swarm-legacy    20.10                                      single  stack-bench-swarm-legacy
 #   repro-current   26.1                                       no      stack-bench-repro-current
 #   repro-legacy    20.10                                      no      stack-bench-repro-legacy
+#   repro-legacy-N  20.10 (N = 2..4: more of them side by side) no     stack-bench-repro-legacy-N
 #
 # (the repro-* engines are for bench/deadlock-repro.ts, which wedges and discards them, so a
 # benchmark on current/legacy can run at the same time)
@@ -44,6 +45,8 @@ case "${KIND}" in
   swarm-legacy) OCTET=244 ;;
   repro-current) OCTET=245 ;;
   repro-legacy) OCTET=246 ;;
+  # More reproducer engines run side by side to try more rounds in the same time.
+  repro-legacy-[2-4]) OCTET=$((245 + ${KIND##*-})) ;;
   *)
     echo "usage: $0 current|legacy|swarm-current|swarm-legacy|repro-current|repro-legacy up|down|socket|dump" >&2
     exit 2
