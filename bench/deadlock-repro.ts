@@ -10,7 +10,9 @@
  *
  * `--hammer N` adds N loops of network inspect + network list during every round (the reads a
  * deploy's observation or a live `ps` makes), to contend for the same locks; `--dns` makes
- * every container query the embedded DNS server in a loop (an app resolving its peers).
+ * every container query the embedded DNS server in a loop (an app resolving its peers);
+ * `--stress` pins the engine to one CPU with eight Go threads (see scripts/bench-engine.sh),
+ * which makes an unlucky interleaving inside libnetwork far more likely.
  *
  * Scenarios (all on one user-defined bridge network, every container with an alias):
  *   stop      stop every running container at once (`--grace` seconds), then start them again
@@ -26,6 +28,8 @@
  *
  * Run: npx tsx bench/deadlock-repro.ts --engine repro-legacy --scenario stop --trials 3 --rounds 40
  *      npx tsx bench/deadlock-repro.ts --analyse FILE   (print the lock cycle in a dump)
+ *      npx tsx bench/deadlock-repro.ts --inspect-binary /usr/sbin/dockerd[,OTHER]
+ *        (the lock order compiled into a dockerd, read with nm + objdump)
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
@@ -73,9 +77,13 @@ class Stall extends Error {}
 
 const ENGINE_SCRIPT = resolve("scripts/bench-engine.sh");
 
+/** Set by --stress: the engine runs pinned to one CPU with more Go threads than CPUs. */
+let stress = false;
+
 function engineScript(kind: string, action: string): string {
   return execFileSync("bash", [ENGINE_SCRIPT, kind, action], {
     encoding: "utf8",
+    env: { ...process.env, STACK_BENCH_STRESS: stress ? "1" : "0" },
     stdio: ["ignore", "pipe", "inherit"],
   }).trim();
 }
@@ -416,6 +424,63 @@ function goroutines(dump: string): Goroutine[] {
 }
 
 /**
+ * Reads the lock order straight from a dockerd binary (its dynamic symbol table names Go
+ * functions; `nm` and `objdump` from binutils): the calls made by the watch loop's
+ * `processEndpointDelete` (controller mutex, then `(*network).ID`, which takes the network
+ * mutex, in the unfixed order), by `processEndpointCreate` (fixed earlier: ID first) and by
+ * `getSvcRecords` (network mutex, then controller mutex). A binary without the watch loop
+ * (moby 25 and later) cannot have this cycle.
+ */
+export function inspectBinary(path: string): string {
+  const syms = execFileSync("nm", ["-D", "--defined-only", path], {
+    encoding: "utf8",
+    maxBuffer: 512 * 1024 * 1024,
+  })
+    .split("\n")
+    .map((l) => l.split(" "))
+    .filter((f): f is [string, string, string] => f.length === 3)
+    .map(([addr, , name]) => ({ addr: BigInt(`0x${addr}`), name }))
+    .sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+  const lines = [`${path}:`];
+  const calls = (suffix: string): string[] | undefined => {
+    const i = syms.findIndex((s) => s.name.endsWith(suffix));
+    const start = syms[i];
+    const end = syms.slice(i + 1).find((s) => s.addr > (start?.addr ?? 0n));
+    if (start === undefined || end === undefined) return undefined;
+    const asm = execFileSync(
+      "objdump",
+      [
+        "-d",
+        "--no-show-raw-insn",
+        `--start-address=0x${start.addr.toString(16)}`,
+        `--stop-address=0x${end.addr.toString(16)}`,
+        path,
+      ],
+      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+    );
+    return [...asm.matchAll(/call\s+\S+\s+<([^>]+)>/g)]
+      .map((m) =>
+        (m[1] ?? "").replace(/@@Base$/, "").replace(/^github\.com\/docker\/(docker\/)?/, ""),
+      )
+      .filter((c) => /Mutex\)\.lockSlow|\)\.ID$|\)\.Name$|chansend|getSvcRecords/.test(c));
+  };
+  for (const fn of [
+    "(*controller).processEndpointDelete",
+    "(*controller).processEndpointCreate",
+    "(*network).getSvcRecords",
+    "(*Network).getSvcRecords",
+  ]) {
+    const seq = calls(`libnetwork.${fn}`);
+    if (seq !== undefined) lines.push(`  ${fn}: ${seq.join(" -> ")}`);
+  }
+  if (!syms.some((s) => s.name.endsWith("processEndpointDelete")))
+    lines.push(
+      "  no watch loop (processEndpointDelete absent): the controller->network order is gone",
+    );
+  return lines.join("\n");
+}
+
+/**
  * Prints the goroutines of a dump that wait on a mutex inside libnetwork, with the frames
  * that show which lock each holds and which it wants (the deadlock's two lock orders).
  */
@@ -459,7 +524,9 @@ async function main(): Promise<void> {
       image: { type: "string", default: "stack-test/busybox:latest" },
       hammer: { type: "string", default: "0" },
       dns: { type: "boolean", default: false },
+      stress: { type: "boolean", default: false },
       analyse: { type: "string" },
+      "inspect-binary": { type: "string" },
       keep: { type: "boolean", default: false },
     },
   });
@@ -467,6 +534,11 @@ async function main(): Promise<void> {
     console.log(analyse(values.analyse));
     return;
   }
+  if (values["inspect-binary"] !== undefined) {
+    for (const path of values["inspect-binary"].split(",")) console.log(inspectBinary(path));
+    return;
+  }
+  stress = values.stress;
   const scenarios = values.scenario.split(",");
   for (const s of scenarios)
     if (!(SCENARIOS as readonly string[]).includes(s))
@@ -498,7 +570,7 @@ async function main(): Promise<void> {
       const hung = results.filter((r) => r.hung);
       const rounds = results.reduce((s, r) => s + r.rounds, 0);
       console.log(
-        `RESULT ${o.engine} ${scenario} containers=${o.containers} grace=${o.grace} hammer=${o.hammer} dns=${o.dns}: hung in ${hung.length}/${results.length} trials, ${rounds} rounds in all` +
+        `RESULT ${o.engine} ${scenario} containers=${o.containers} grace=${o.grace} hammer=${o.hammer} dns=${o.dns} stress=${stress}: hung in ${hung.length}/${results.length} trials, ${rounds} rounds in all` +
           (hung.length > 0 ? ` (at rounds ${hung.map((r) => r.rounds).join(", ")})` : ""),
       );
     }
