@@ -420,7 +420,12 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const header = `| work | ${tools.map((t) => HEADERS[t]).join(" | ")} |`;
   rows.push(header, `|---|${tools.map(() => "---").join("|")}|`);
-  for (const services of values.sizes.split(",").map(Number)) {
+  // `--sizes ''` measures only the CLI start-up and ps rows.
+  const sizes = values.sizes
+    .split(",")
+    .filter((s) => s !== "")
+    .map(Number);
+  for (const services of sizes) {
     const ignoring = values.ignoring.split(",").map(Number).includes(services);
     const size: Size = { services, cmd: ignoring ? IGNORES_TERM : EXITS_ON_TERM };
     const what =
@@ -460,7 +465,7 @@ async function main(): Promise<void> {
       rows.push(`| ${label[step]} | ${cells.join(" | ")} |`);
     }
   }
-  console.log(rows.join("\n"));
+  if (sizes.length > 0) console.log(rows.join("\n"));
 
   if (!values["skip-startup"]) {
     const n = Number(values["startup-runs"]);

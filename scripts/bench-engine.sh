@@ -74,7 +74,8 @@ fi
 
 log() { echo "bench-engine ${KIND}: $*" >&2; }
 dk() { docker -H "${SOCK}" "$@"; }
-answers() { dk info >/dev/null 2>&1; }
+# Bounded: a wedged engine (the reproducers make them) must not hang the script.
+answers() { timeout 10 docker -H "${SOCK}" info >/dev/null 2>&1; }
 pid_alive() { [[ -f "${PIDFILE}" ]] && kill -0 "$(cat "${PIDFILE}")" 2>/dev/null; }
 
 wait_until() {
@@ -116,7 +117,16 @@ start() {
     rm -f "${RUN_DIR}/docker.sock" "${PIDFILE}"
     log "starting $("${DOCKERD}" --version) in namespace ${NAME} (log ${LOG})"
     # nsenter, not `ip netns exec`: the latter remounts /sys and hides the cgroup mounts.
-    nsenter --net="/var/run/netns/${NAME}" setsid env PATH="${ENGINE_PATH}" "${DOCKERD}" \
+    # STACK_BENCH_STRESS=1 (reproducers only): dockerd and everything it starts on one CPU
+    # with eight Go threads, so the kernel preempts goroutines inside their critical
+    # sections and lock-order races that need an unlucky interleaving show up sooner.
+    local pin=()
+    if [[ "${STACK_BENCH_STRESS:-0}" == 1 ]]; then pin=(taskset -c 0 env GOMAXPROCS=8); fi
+    # STACK_BENCH_DOCKERD_ENV: extra VAR=VALUE words for dockerd's environment (experiments,
+    # e.g. GOGC=off while a debugger holds one of its threads).
+    local extra=()
+    read -r -a extra <<<"${STACK_BENCH_DOCKERD_ENV:-}"
+    nsenter --net="/var/run/netns/${NAME}" setsid "${pin[@]}" env PATH="${ENGINE_PATH}" "${extra[@]}" "${DOCKERD}" \
       --data-root "${DATA_DIR}" \
       --exec-root "${RUN_DIR}/exec" \
       -H "${SOCK}" \
@@ -177,8 +187,8 @@ kill_ours() {
 down() {
   # Containers removed while the engine still answers leave no shims or mounts behind.
   if answers; then
-    [[ "${KIND}" == swarm-* ]] && dk swarm leave --force >/dev/null 2>&1
-    dk ps -aq | xargs -r docker -H "${SOCK}" rm -f >/dev/null 2>&1 || true
+    [[ "${KIND}" == swarm-* ]] && timeout 60 docker -H "${SOCK}" swarm leave --force >/dev/null 2>&1
+    timeout 60 docker -H "${SOCK}" ps -aq | xargs -r timeout 120 docker -H "${SOCK}" rm -f >/dev/null 2>&1 || true
   fi
   stop_by_pidfile "${PIDFILE}"
   kill_ours
