@@ -429,7 +429,7 @@ function goroutines(dump: string): Goroutine[] {
  * `processEndpointDelete` (controller mutex, then `(*network).ID`, which takes the network
  * mutex, in the unfixed order), by `processEndpointCreate` (fixed earlier: ID first) and by
  * `getSvcRecords` (network mutex, then controller mutex). A binary without the watch loop
- * (moby 25 and later) cannot have this cycle.
+ * (26.1 here) cannot have this cycle.
  */
 export function inspectBinary(path: string): string {
   const syms = execFileSync("nm", ["-D", "--defined-only", path], {
