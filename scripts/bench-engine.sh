@@ -24,7 +24,7 @@
 #
 # Usage: scripts/bench-engine.sh KIND up|down|socket|dump
 #   up      start it (idempotent), load the test images, print its DOCKER_HOST value
-#   down    stop it, delete its data, namespace and log (idempotent)
+#   down    stop it, delete its data and namespace (idempotent; the log stays)
 #   socket  print its DOCKER_HOST value
 #   dump    SIGUSR1: dockerd writes its goroutine stacks to a file in its exec root;
 #           prints that file's path
