@@ -7,7 +7,6 @@ import {
   type SwarmTaskItem,
 } from "../../../../src/drivers/swarm/observe-swarm.js";
 import type { SwarmObservedState } from "../../../../src/drivers/swarm/observed-state.js";
-import { serviceSpec, stackSpec } from "../docker/helpers/fixtures.js";
 
 const svc = toObservedService("demo", {
   ID: "S1",
