@@ -6,8 +6,13 @@ import {
   ingressNetworks,
   ingressRoutes,
 } from "../../model/ingress.js";
-import type { RestartPolicySpec, ServiceSpec, StackSpec } from "../../model/types.js";
-import { compareStrings, orderServices } from "../../core/dependency-graph.js";
+import type {
+  DependencyCondition,
+  RestartPolicySpec,
+  ServiceSpec,
+  StackSpec,
+} from "../../model/types.js";
+import { compareStrings, orderServices, strongerCondition } from "../../core/dependency-graph.js";
 import type { PlanOptions } from "../../core/driver.js";
 import type { Plan } from "../../core/operation.js";
 import { PlanBuilder } from "../../core/plan-builder.js";
@@ -683,12 +688,19 @@ function planIngressCreate(p: Planning, ingress: IngressPlan): void {
 }
 
 /**
- * depends_on gates, only for services that start something. Edges against the dependency
- * order (a cycle that slipped past the spec checks) are ignored.
+ * depends_on gates, only for services that start something: one `wait-ready` per
+ * dependency, at the strongest condition its planned dependents ask for
+ * (service_completed_successfully > service_healthy > service_started), so one dependency
+ * that fails is one failed wait, however many dependents wait for it and whether the
+ * dependency came from `depends_on` or was implied by `links:`. A dependent that asked for
+ * less waits for more: the price of reporting one failure once. Edges against the
+ * dependency order (a cycle that slipped past the spec checks) are ignored.
  */
 function planDependencyGates(p: Planning): void {
   const { spec, b } = p;
   const position = new Map(p.order.map((name, i) => [name, i]));
+  const gates: { readonly ops: readonly string[]; readonly dep: string }[] = [];
+  const condition = new Map<string, DependencyCondition>();
   for (const name of p.scope) {
     const service = spec.services[name] as ServiceSpec;
     const ops = p.serviceOps.get(name) as ServiceOps;
@@ -698,18 +710,23 @@ function planDependencyGates(p: Planning): void {
       const dependency = service.dependsOn[dep];
       const depPosition = position.get(dep);
       if (dependency === undefined || depPosition === undefined || depPosition >= mine) continue;
-      const waitId = `wait:${dep}:${dependency.condition}`;
-      if (!b.has(waitId)) {
-        b.add({
-          id: waitId,
-          kind: "wait-ready",
-          service: dep,
-          condition: dependency.condition,
-          cause: "dependency",
-          after: b.ids((op) => op.service === dep && op.kind !== "wait-ready"),
-        });
-      }
-      b.dependOn(ops.activating, [waitId]);
+      condition.set(dep, strongerCondition(condition.get(dep), dependency.condition));
+      gates.push({ ops: ops.activating, dep });
     }
+  }
+  for (const { ops, dep } of gates) {
+    const wanted = condition.get(dep) as DependencyCondition;
+    const waitId = `wait:${dep}:${wanted}`;
+    if (!b.has(waitId)) {
+      b.add({
+        id: waitId,
+        kind: "wait-ready",
+        service: dep,
+        condition: wanted,
+        cause: "dependency",
+        after: b.ids((op) => op.service === dep && op.kind !== "wait-ready"),
+      });
+    }
+    b.dependOn(ops, [waitId]);
   }
 }
