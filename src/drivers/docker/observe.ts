@@ -78,9 +78,10 @@ const HEALTH_STATES: ReadonlySet<string> = new Set<HealthState>([
 
 /**
  * An image ID in one form, `sha256:<64 lowercase hex>`, or undefined for anything else (an
- * empty or missing value). Docker answers with the prefix; a bare 64-hex ID (as some
- * Docker-API engines give) gets it, so IDs from container and image inspects always compare
- * equal when they name the same image and a difference in form never reads as a change.
+ * empty or missing value). dockerd 20.10 and Podman 4.3's Docker API both answer in that
+ * form for a container's `.Image`, its list entry's `ImageID` and an image's `Id` (checked);
+ * a bare 64-hex ID still gets the prefix, so a difference in form never reads as a moved
+ * image.
  */
 export function normaliseImageId(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
