@@ -80,6 +80,24 @@ describe("the bundled CLI", () => {
     expect(partsLoaded(["ls"])).toEqual({ status: 3, parts: ["engine client"] });
   });
 
+  it("draws the terminal progress UI (Ink and React from the bundle)", () => {
+    // --progress tty forces the UI on a pipe; the unreachable engine ends the run (exit 3)
+    // after the UI has shown which driver and engine it used.
+    const run = spawnSync(
+      process.execPath,
+      [CLI, "deploy", "-c", "-", "inkcheck", "--progress", "tty"],
+      {
+        encoding: "utf8",
+        input: "services:\n  web:\n    image: x\n",
+        env: { ...process.env, DOCKER_HOST: "tcp://127.0.0.1:1", TERM: "xterm" },
+        timeout: 60_000,
+      },
+    );
+    expect(run.status).toBe(3);
+    expect(run.stderr).not.toContain("progress display unavailable");
+    expect(run.stderr).toContain("using the docker driver");
+  });
+
   it("loads the loader and the precompiled validator, not the engine client, for config", () => {
     expect(partsLoaded(["config", "-c", "-"], "services:\n  web:\n    image: x\n")).toEqual({
       status: 0,
