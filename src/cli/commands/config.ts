@@ -1,8 +1,4 @@
 import type { Command } from "commander";
-import { formatWarning } from "../../api/deploy.js";
-import { formatConfig } from "../../stackfile/compose-form.js";
-import { loadStack } from "../../stackfile/load-stack.js";
-import { maskSecretValues, secretValues } from "../../stackfile/secret-content.js";
 import { checkStackName, fileOptions, formatOption, loadOptions } from "../options.js";
 
 /**
@@ -21,6 +17,14 @@ export function registerConfig(program: Command): void {
       .option("--model", "print stack's internal model instead of compose's form")
       .option("--name <name>", "stack name used to name networks and volumes"),
   ).action(async (opts) => {
+    // Loaded when the command runs, not at start-up: other commands and --help need none of it.
+    const [{ formatWarning }, { formatConfig }, { loadStack }, { maskSecretValues, secretValues }] =
+      await Promise.all([
+        import("../../api/deploy.js"),
+        import("../../stackfile/compose-form.js"),
+        import("../../stackfile/load-stack.js"),
+        import("../../stackfile/secret-content.js"),
+      ]);
     const { spec, warnings } = await loadStack({
       ...loadOptions(opts),
       ...(opts.name !== undefined && { stackName: checkStackName(opts.name as string) }),

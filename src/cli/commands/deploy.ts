@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { deployStack } from "../../api/deploy.js";
 import type { DriverName } from "../../core/driver.js";
-import { formatPlan } from "../../core/format-plan.js";
 import { EXIT } from "../exit-codes.js";
 import {
   checkStackName,
@@ -15,7 +13,7 @@ import {
   progressOption,
   type ExitCode,
 } from "../options.js";
-import { createSink, type ProgressMode } from "../select-sink.js";
+import type { ProgressMode } from "../select-sink.js";
 
 /** `stack deploy`: converge the engine to the stack file(s); optionally wait or watch. */
 export function registerDeploy(program: Command, exit: ExitCode): void {
@@ -38,7 +36,13 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
       .option("--parallel <n>", "engine calls at once", positiveInt("--parallel"), 8)
       .addOption(progressOption()),
   ).action(async (name: string, opts) => {
-    const sink = createSink(opts.progress as ProgressMode);
+    // Loaded when the command runs, not at start-up: other commands and --help need none of it.
+    const [{ deployStack }, { formatPlan }, { createSink }] = await Promise.all([
+      import("../../api/deploy.js"),
+      import("../../core/format-plan.js"),
+      import("../select-sink.js"),
+    ]);
+    const sink = await createSink(opts.progress as ProgressMode);
     try {
       const timeoutMs = parseTimeout(opts.timeout as string);
       const signal = interruptSignal();

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { followLogs } from "../../api/logs.js";
 import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import { CliExit } from "../handle-error.js";
@@ -22,6 +21,8 @@ export function registerLogs(program: Command): void {
       return n;
     })
     .action(async (name: string, service: string | undefined, opts) => {
+      // Loaded when the command runs, not at start-up.
+      const { followLogs } = await import("../../api/logs.js");
       const found = await followLogs({
         driver: await driverFromEnv(opts.driver as DriverName | undefined),
         stack: checkStackName(name),

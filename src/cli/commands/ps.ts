@@ -1,8 +1,6 @@
 import type { Command } from "commander";
 import { Option } from "commander";
-import { stackReplicas } from "../../api/status.js";
 import type { DriverName } from "../../core/driver.js";
-import { loadStack } from "../../stackfile/load-stack.js";
 import { formatAge, formatTable } from "../format-table.js";
 import {
   checkStackName,
@@ -39,6 +37,7 @@ export function registerPs(program: Command): void {
       // The stack file is optional here: with it the view shows the true desired counts.
       let desired: Record<string, number> | undefined;
       if ((opts.composeFile as string[]).length > 0) {
+        const { loadStack } = await import("../../stackfile/load-stack.js");
         const { spec } = await loadStack({ ...loadOptions(opts), stackName: stack });
         desired = Object.fromEntries(
           Object.values(spec.services).map((s) => [s.name, s.deploy.replicas]),
@@ -56,6 +55,7 @@ export function registerPs(program: Command): void {
       });
       return;
     }
+    const { stackReplicas } = await import("../../api/status.js");
     const rows = await stackReplicas(
       await driverFromEnv(opts.driver as DriverName | undefined),
       stack,

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { removeStack } from "../../api/remove.js";
 import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import {
@@ -9,7 +8,7 @@ import {
   progressOption,
   type ExitCode,
 } from "../options.js";
-import { createSink, type ProgressMode } from "../select-sink.js";
+import type { ProgressMode } from "../select-sink.js";
 
 /** `stack rm NAME...`: remove stacks (named volumes only with --volumes). */
 export function registerRm(program: Command, exit: ExitCode): void {
@@ -22,7 +21,12 @@ export function registerRm(program: Command, exit: ExitCode): void {
     .option("--volumes", "also remove the stack's named volumes (their data is lost)")
     .addOption(progressOption())
     .action(async (names: string[], opts) => {
-      const sink = createSink(opts.progress as ProgressMode);
+      // Loaded when the command runs, not at start-up.
+      const [{ removeStack }, { createSink }] = await Promise.all([
+        import("../../api/remove.js"),
+        import("../select-sink.js"),
+      ]);
+      const sink = await createSink(opts.progress as ProgressMode);
       try {
         const driver = await driverFromEnv(opts.driver as DriverName | undefined);
         let ok = true;

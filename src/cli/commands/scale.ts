@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { deployStack } from "../../api/deploy.js";
 import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import { CliExit } from "../handle-error.js";
@@ -13,7 +12,6 @@ import {
   positiveInt,
   type ExitCode,
 } from "../options.js";
-import { createSink } from "../select-sink.js";
 
 /** `stack scale NAME SERVICE=N...`: converge only those services at those counts. */
 export function registerScale(program: Command, exit: ExitCode): void {
@@ -33,7 +31,12 @@ export function registerScale(program: Command, exit: ExitCode): void {
         throw new CliExit(EXIT.invalidInput, `error: expected SERVICE=REPLICAS, got "${pair}"`);
       replicas[m[1]!] = Number(m[2]);
     }
-    const sink = createSink("auto");
+    // Loaded when the command runs, not at start-up.
+    const [{ deployStack }, { createSink }] = await Promise.all([
+      import("../../api/deploy.js"),
+      import("../select-sink.js"),
+    ]);
+    const sink = await createSink("auto");
     try {
       const result = await deployStack({
         ...loadOptions(opts),

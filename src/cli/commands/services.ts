@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { stackServices } from "../../api/status.js";
 import type { DriverName } from "../../core/driver.js";
 import { formatTable } from "../format-table.js";
 import { checkStackName, driverFromEnv, driverOption, formatOption } from "../options.js";
@@ -13,6 +12,8 @@ export function registerServices(program: Command): void {
     .argument("<name>", "stack name")
     .addOption(formatOption(["table", "json"] as const, "table"))
     .action(async (name: string, opts) => {
+      // Loaded when the command runs, not at start-up.
+      const { stackServices } = await import("../../api/status.js");
       const rows = await stackServices(
         await driverFromEnv(opts.driver as DriverName | undefined),
         checkStackName(name),
