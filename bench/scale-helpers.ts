@@ -81,22 +81,41 @@ export async function cleanup(label: string): Promise<void> {
       .catch(() => undefined);
 }
 
+/** What a raw-API reference deploy runs; the defaults are the scale benches' sleepers. */
+export interface RawDeployOptions {
+  /** Engine client (default: the one from DOCKER_HOST). */
+  readonly client?: Docker;
+  /** Container command (default `sleep 3600`). */
+  readonly cmd?: readonly string[];
+  /** Seconds a stop waits before SIGKILL (default 1; undefined keeps the engine's 10 s). */
+  readonly stopTimeout?: number | undefined;
+  /** Engine calls at once (default PARALLEL). */
+  readonly parallel?: number;
+}
+
 /** The reference: network + create/start of the same containers straight through the API. */
-export async function rawDeploy(name: string, services: number, replicas: number): Promise<number> {
+export async function rawDeploy(
+  name: string,
+  services: number,
+  replicas: number,
+  options: RawDeployOptions = {},
+): Promise<number> {
+  const client = options.client ?? docker;
+  const stopTimeout = "stopTimeout" in options ? options.stopTimeout : 1;
   const t0 = performance.now();
   const net = `${name}_default`;
-  await docker.createNetwork({ Name: net, Labels: { "bench.raw": name } });
-  const limit = pLimit(PARALLEL);
+  await client.createNetwork({ Name: net, Labels: { "bench.raw": name } });
+  const limit = pLimit(options.parallel ?? PARALLEL);
   const jobs: Promise<void>[] = [];
   for (let i = 0; i < services; i++)
     for (let slot = 1; slot <= replicas; slot++)
       jobs.push(
         limit(async () => {
-          const c = await docker.createContainer({
+          const c = await client.createContainer({
             name: `${name}_svc${i}.${slot}`,
             Image: IMAGE,
-            Cmd: ["sleep", "3600"],
-            StopTimeout: 1,
+            Cmd: [...(options.cmd ?? ["sleep", "3600"])],
+            ...(stopTimeout !== undefined && { StopTimeout: stopTimeout }),
             Labels: { "bench.raw": name },
             HostConfig: { NetworkMode: net },
             NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [`svc${i}`] } } },

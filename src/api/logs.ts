@@ -1,4 +1,5 @@
 import type { Driver } from "../core/driver.js";
+import { compareNames } from "../model/naming.js";
 
 export interface LogsOptions {
   readonly driver: Driver;
@@ -24,7 +25,7 @@ export async function followLogs(options: LogsOptions): Promise<boolean> {
         options.services.length === 0 ||
         options.services.includes(c.service),
     )
-    .sort((a, b) => a.service.localeCompare(b.service) || a.slot - b.slot);
+    .sort((a, b) => compareNames(a.service, b.service) || a.slot - b.slot);
   if (containers.length === 0) return false;
   const width = Math.max(...containers.map((c) => c.name.length));
   await Promise.all(

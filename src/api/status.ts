@@ -1,5 +1,6 @@
 import type { Driver, StackSummary } from "../core/driver.js";
 import { replicaRows, type ReplicaRow, type ServiceRow } from "../core/views.js";
+import { compareNames } from "../model/naming.js";
 
 /** The replica rows of `stack` (`stack ps`), sorted by service then slot. */
 export async function stackReplicas(driver: Driver, stack: string): Promise<ReplicaRow[]> {
@@ -13,5 +14,5 @@ export async function stackServices(driver: Driver, stack: string): Promise<Serv
 
 /** Every stack on the engine, sorted by name. */
 export async function listStacks(driver: Driver): Promise<StackSummary[]> {
-  return [...(await driver.listStacks())].sort((a, b) => a.name.localeCompare(b.name));
+  return [...(await driver.listStacks())].sort((a, b) => compareNames(a.name, b.name));
 }

@@ -1,4 +1,4 @@
-import type { ServiceSpec } from "../model/types.js";
+import type { DependencyCondition, ServiceSpec } from "../model/types.js";
 
 /**
  * Compares strings by UTF-16 code units, never by locale, so every machine sorts alike.
@@ -141,6 +141,25 @@ export function orderServices(services: Readonly<Record<string, ServiceSpec>>): 
     compare: compareStrings,
     onCycle: "break",
   });
+}
+
+/** How much each depends_on condition asks of a dependency, weakest first. */
+const CONDITION_STRENGTH: Readonly<Record<DependencyCondition, number>> = {
+  service_started: 0,
+  service_healthy: 1,
+  service_completed_successfully: 2,
+};
+
+/**
+ * The stronger of two depends_on conditions (`service_completed_successfully` >
+ * `service_healthy` > `service_started`): one wait at the stronger condition serves every
+ * dependent of a dependency, so one failed dependency is one failed wait.
+ */
+export function strongerCondition(
+  a: DependencyCondition | undefined,
+  b: DependencyCondition,
+): DependencyCondition {
+  return a !== undefined && CONDITION_STRENGTH[a] >= CONDITION_STRENGTH[b] ? a : b;
 }
 
 /**

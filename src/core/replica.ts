@@ -27,6 +27,11 @@ export interface ObservedContainer {
   /** Config hash label the container was created with. */
   readonly configHash: string;
   readonly image: string;
+  /**
+   * The image the container was created from, as `sha256:<64 hex>` (docker driver; the
+   * engine's `.Image`); undefined when the engine did not say.
+   */
+  readonly imageId?: string;
   readonly state: ContainerState;
   readonly health?: HealthState;
   readonly exitCode?: number;

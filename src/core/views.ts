@@ -2,6 +2,7 @@
  * The rows `stack ps` and `stack services` show, computed from replica observations; pure,
  * so every driver and the live UI share one definition.
  */
+import { compareNames } from "../model/naming.js";
 import type { ObservedContainer, ObservedPort } from "./replica.js";
 
 /** One replica as `stack ps` shows it. */
@@ -51,7 +52,7 @@ function uniquePorts(ports: readonly ObservedPort[]): ObservedPort[] {
 }
 
 function byServiceThenSlot(a: ObservedContainer, b: ObservedContainer): number {
-  return a.service.localeCompare(b.service) || a.slot - b.slot || a.name.localeCompare(b.name);
+  return compareNames(a.service, b.service) || a.slot - b.slot || compareNames(a.name, b.name);
 }
 
 /** Replica rows of an observation, sorted by service then slot. */

@@ -25,3 +25,12 @@ export function replacementName(
 
 /** Stack names follow compose project names: lowercase letters, digits, `_` and `-`, starting alphanumeric. */
 export const STACK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+
+/**
+ * Orders two names by UTF-16 code unit, the same on every machine. (`localeCompare` orders
+ * by the process's locale, and its first call costs ~12 ms of ICU set-up, a tenth of what
+ * `stack ls` spends on its own work.)
+ */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -26,6 +26,12 @@ export type ProgressEvent =
       readonly currentBytes?: number;
       readonly totalBytes?: number;
     }
+  /**
+   * One line of the output of the build of `image`, as the builder printed it: a step
+   * (`Step 3/13 : RUN pip install ...`) or what a step printed. Never a pull: sinks label it
+   * as a build.
+   */
+  | { readonly type: "build-progress"; readonly image: string; readonly line: string }
   | { readonly type: "waiting"; readonly target: string; readonly what: string }
   /**
    * The last event of a deploy: how it ended (`ready` only after `--wait`; `deployed` when

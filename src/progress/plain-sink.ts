@@ -8,9 +8,12 @@ function seconds(ms: number): string {
 /**
  * Human-readable progress as one line per event, for logs and terminals without the Ink UI.
  * Pull progress is throttled to one line per image per status change so CI logs stay short.
+ * Build output is printed line by line under a `build` label (a log is where a failed
+ * step's output is read afterwards), a line repeated at once only once.
  */
 export class PlainSink implements ProgressSink {
   private readonly lastPull = new Map<string, string>();
+  private readonly lastBuild = new Map<string, string>();
 
   constructor(private readonly write: (line: string) => void) {}
 
@@ -56,6 +59,11 @@ export class PlainSink implements ProgressSink {
         if (this.lastPull.get(event.image) === event.status) return undefined;
         this.lastPull.set(event.image, event.status);
         return `  pull    ${event.image}: ${event.status}`;
+      }
+      case "build-progress": {
+        if (this.lastBuild.get(event.image) === event.line) return undefined;
+        this.lastBuild.set(event.image, event.line);
+        return `  build   ${event.image}: ${event.line}`;
       }
       case "waiting":
         return `  waiting for ${event.target} ${event.what}`;

@@ -11,9 +11,8 @@
  * expected. So every location gets one message, from the branch the user evidently meant.
  */
 
-import { readFileSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import type { ErrorObject, Options, ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import { compileStackSchema } from "./compile-stack-schema.js";
 import { formatPath } from "./document.js";
 import type { DocPath, LoadedDocument } from "./document.js";
 import { formatIssue } from "./errors.js";
@@ -26,8 +25,11 @@ import {
   IGNORED_VOLUME_KEYS,
   findIgnoredKeys,
 } from "./ignored-keys.js";
+import type { SchemaObject, StackSchemaValidator } from "./stack-schema.js";
 import { suggest } from "./suggest.js";
 import type { SourcePos, SpecIssue, SpecWarning } from "../model/types.js";
+
+export { STACK_SCHEMA_AJV_OPTIONS, readStackSchema, type SchemaObject } from "./stack-schema.js";
 
 /** The outcome of validating one document: errors (empty means valid) and warnings. */
 export interface ValidationResult {
@@ -35,40 +37,6 @@ export interface ValidationResult {
   readonly issues: readonly SpecIssue[];
   /** Accepted-but-ignored keys, one warning per service (or network, volume, ...). */
   readonly warnings: readonly SpecWarning[];
-}
-
-/** A JSON Schema object as parsed from the schema file. */
-export type SchemaObject = Readonly<Record<string, unknown>>;
-
-/**
- * The ajv options the schema is compiled with. Strict mode catches schema mistakes
- * (unknown keywords, keywords that cannot apply to the declared type); union types
- * (`"type": ["integer", "string"]`) are allowed because interpolated values arrive as
- * strings where compose expects numbers, and one union type gives one clear error where
- * an `anyOf` would give several.
- */
-export const STACK_SCHEMA_AJV_OPTIONS: Readonly<Options> = {
-  strict: true,
-  allErrors: true,
-  allowUnionTypes: true,
-  // verbose puts the failing value and the failing schema on each error; the messages and
-  // the anyOf branch choice need both.
-  verbose: true,
-  // Compiling is on every CLI start: checking the schema against the draft 2020-12
-  // meta-schema and optimising the generated code took ~600 of ~850 ms, and neither is
-  // needed at run time (test/unit/spec/schema.test.ts checks the schema with the
-  // meta-schema on).
-  validateSchema: false,
-  code: { optimize: false },
-};
-
-// src/stackfile/validate.ts and dist/stackfile/validate.js are both two levels below the package
-// root, where schemas/ is shipped.
-const SCHEMA_URL = new URL("../../schemas/stack.schema.json", import.meta.url);
-
-/** Reads the shipped JSON Schema for stack files (draft 2020-12) from schemas/. */
-export function readStackSchema(): SchemaObject {
-  return JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as SchemaObject;
 }
 
 // What a value must be, for schema definitions whose keyword errors ("type", "pattern",
@@ -125,9 +93,8 @@ const PHRASED_KEYWORDS = new Set([
 ]);
 
 interface Compiled {
-  readonly ajv: Ajv2020;
+  readonly schema: StackSchemaValidator;
   readonly validate: ValidateFunction;
-  readonly id: string;
   readonly root: SchemaObject;
   /** JSON pointer of every schema object, by identity (ajv hands back the same objects). */
   readonly pointers: Map<object, string>;
@@ -158,10 +125,10 @@ function indexSchema(node: unknown, pointer: string, pointers: Map<object, strin
 
 function getCompiled(): Compiled {
   if (compiled) return compiled;
-  const root = readStackSchema();
-  const id = String(root["$id"]);
-  const ajv = new Ajv2020({ ...STACK_SCHEMA_AJV_OPTIONS });
-  const validate = ajv.compile(root);
+  // In the source tree ajv compiles the schema now; in dist/ and the bundled CLI this is
+  // the validator the build generated (see compile-stack-schema.ts).
+  const schema = compileStackSchema();
+  const { root, validate } = schema;
   const pointers = new Map<object, string>();
   indexSchema(root, "", pointers);
   const defNames = new Map<object, string>();
@@ -169,7 +136,7 @@ function getCompiled(): Compiled {
   if (isMapping(defs)) {
     for (const [name, def] of Object.entries(defs)) if (isMapping(def)) defNames.set(def, name);
   }
-  compiled = { ajv, validate, id, root, pointers, defNames, branchValidators: new Map() };
+  compiled = { schema, validate, root, pointers, defNames, branchValidators: new Map() };
   return compiled;
 }
 
@@ -216,7 +183,7 @@ function branchValidator(c: Compiled, schema: SchemaObject): ValidateFunction {
     throw new Error("internal: schema branch not found in stack.schema.json");
   let validator = c.branchValidators.get(pointer);
   if (!validator) {
-    validator = c.ajv.getSchema(`${c.id}#${pointer}`);
+    validator = c.schema.branch(pointer);
     if (!validator) throw new Error(`internal: cannot compile stack.schema.json#${pointer}`);
     c.branchValidators.set(pointer, validator);
   }

@@ -1,5 +1,5 @@
 import { Box, Static, Text } from "ink";
-import type { DeployView, OpLine, PullLine } from "./deploy-view-model.js";
+import type { BuildLine, DeployView, OpLine, PullLine } from "./deploy-view-model.js";
 import { Line } from "./Line.js";
 import { Spinner } from "./Spinner.js";
 import { fit, type Segment } from "./segments.js";
@@ -68,11 +68,23 @@ function pullSegments(p: PullLine, width: number): Segment[] {
   ];
 }
 
+/** `  build NAME  Step 3/13 : RUN ...`: a build shows its step, not a bar (no size to go by). */
+function buildSegments(b: BuildLine, width: number): Segment[] {
+  const name = fit(b.image, Math.min(32, Math.max(12, Math.floor(width / 3))));
+  return [
+    { text: "  build " },
+    { text: name },
+    { text: "  " },
+    ...(b.step === "" ? [{ text: "starting", dim: true }] : [{ text: b.step }]),
+  ];
+}
+
 /**
  * The deploy progress screen: finished operations scroll above (printed once through
  * `<Static>`, like a log), below them the live part: operations in progress with a spinner
- * and their elapsed time, pulls with progress bars, readiness waits naming what is waited
- * for, the count still waiting, and finally the summary. Pure: props in, frame out.
+ * and their elapsed time, pulls with progress bars, builds with their current step and the
+ * last line it printed, readiness waits naming what is waited for, the count still waiting,
+ * and finally the summary. Pure: props in, frame out.
  */
 export function DeployScreen({
   view,
@@ -82,6 +94,7 @@ export function DeployScreen({
   final = false,
 }: DeployScreenProps) {
   const pulls = view.pulls.filter((p) => !p.done);
+  const builds = view.builds.filter((b) => !b.done);
   return (
     <Box flexDirection="column">
       <Static
@@ -148,6 +161,18 @@ export function DeployScreen({
       ))}
       {pulls.map((p) => (
         <Line key={`p:${p.image}`} width={width} color={color} segments={pullSegments(p, width)} />
+      ))}
+      {builds.map((b) => (
+        <Box key={`b:${b.image}`} flexDirection="column">
+          <Line width={width} color={color} segments={buildSegments(b, width)} />
+          {b.output !== undefined && (
+            <Line
+              width={width}
+              color={color}
+              segments={[{ text: `        ${b.output}`, dim: true }]}
+            />
+          )}
+        </Box>
       ))}
       {/* Waits end without an event of their own; once the run is over none is still going. */}
       {!final &&

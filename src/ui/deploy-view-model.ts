@@ -1,7 +1,8 @@
 /**
  * The deploy progress view model: a pure reducer from `ProgressEvent`s to state, and a pure
  * projection to what the deploy screen draws (operations waiting / working / done / failed,
- * image pulls with their bytes, readiness waits, the final summary). No clock: durations
+ * image pulls with their bytes, image builds with their current step, readiness waits, the
+ * final summary). No clock: durations
  * come from the events, and "now" is passed in.
  */
 import type { ProgressEvent } from "../progress/events.js";
@@ -34,6 +35,17 @@ export interface PullEntry {
   readonly done?: boolean;
 }
 
+/** One image build in flight or finished. */
+export interface BuildEntry {
+  readonly image: string;
+  /** The builder's last step line, e.g. `Step 3/13 : RUN pip install -r requirements.txt`. */
+  readonly step?: string;
+  /** The last line a step printed (builder bookkeeping left out). */
+  readonly output?: string;
+  /** Set when the build operation for the image finished. */
+  readonly done?: boolean;
+}
+
 /** A message not tied to one operation. */
 export interface DeployNote {
   readonly kind: "info" | "warning" | "error";
@@ -48,6 +60,7 @@ export interface DeployState {
   readonly order: readonly string[];
   readonly ops: Readonly<Record<string, OpEntry>>;
   readonly pulls: readonly PullEntry[];
+  readonly builds: readonly BuildEntry[];
   /** Active readiness waits: target (service or stack) -> what is waited for. */
   readonly waits: Readonly<Record<string, string>>;
   /** info, warning and error lines (errors with the failing replica's last logs), in order. */
@@ -63,6 +76,7 @@ export const initialDeployState: DeployState = {
   order: [],
   ops: {},
   pulls: [],
+  builds: [],
   waits: {},
   notes: [],
   upToDate: false,
@@ -99,7 +113,34 @@ function finish(state: DeployState, op: Operation): DeployState {
       pulls: next.pulls.map((p) => (p.image === image ? { ...p, done: true } : p)),
     };
   }
+  if (op.kind === "build-image" && image !== undefined) {
+    next = {
+      ...next,
+      builds: next.builds.map((b) => (b.image === image ? { ...b, done: true } : b)),
+    };
+  }
   return next;
+}
+
+/** A classic builder step line: `Step 3/13 : RUN ...`. */
+const STEP_LINE = /^Step \d+\/\d+ : /;
+
+/**
+ * Lines the classic builder prints about itself between steps (`---> Running in 1a2b`,
+ * `---> 3c4d`, `Removing intermediate container`, `Successfully built/tagged`): not what a
+ * step printed, so they never replace the output shown under it.
+ */
+const BOOKKEEPING = /^(?:--->|Removing intermediate container |Successfully (?:built|tagged) )/;
+
+/** `entry` after one more build output line. */
+function buildLine(entry: BuildEntry, line: string): BuildEntry {
+  const text = line.trim();
+  if (STEP_LINE.test(text)) {
+    const { output: _dropped, ...rest } = entry;
+    return { ...rest, step: text };
+  }
+  if (text === "" || BOOKKEEPING.test(text)) return entry;
+  return { ...entry, output: text };
 }
 
 /**
@@ -176,6 +217,14 @@ export function reduceDeploy(state: DeployState, event: ProgressEvent, now: numb
         index < 0 ? [...state.pulls, entry] : state.pulls.map((p, i) => (i === index ? entry : p));
       return { ...state, pulls };
     }
+    case "build-progress": {
+      const index = state.builds.findIndex((b) => b.image === event.image);
+      const builds =
+        index < 0
+          ? [...state.builds, buildLine({ image: event.image, done: false }, event.line)]
+          : state.builds.map((b, i) => (i === index ? buildLine(b, event.line) : b));
+      return { ...state, builds };
+    }
     case "waiting":
       return { ...state, waits: { ...state.waits, [event.target]: event.what } };
     case "summary":
@@ -207,6 +256,15 @@ export interface PullLine {
   readonly done: boolean;
 }
 
+/** One build line: the image, its current step and the last line that step printed. */
+export interface BuildLine {
+  readonly image: string;
+  /** `Step 3/13 : RUN ...`; empty until the builder printed its first step. */
+  readonly step: string;
+  readonly output?: string;
+  readonly done: boolean;
+}
+
 /** What the deploy screen draws; a function of state and time only. */
 export interface DeployView {
   readonly stack?: string;
@@ -217,6 +275,7 @@ export interface DeployView {
   /** How many planned operations have not started yet. */
   readonly waitingCount: number;
   readonly pulls: readonly PullLine[];
+  readonly builds: readonly BuildLine[];
   readonly waits: readonly { readonly target: string; readonly what: string }[];
   readonly notes: DeployState["notes"];
   readonly upToDate: boolean;
@@ -273,6 +332,12 @@ export function deployView(state: DeployState, now: number): DeployView {
         }),
       };
     }),
+    builds: state.builds.map((b): BuildLine => ({
+      image: b.image,
+      step: b.step ?? "",
+      ...(b.output !== undefined && { output: b.output }),
+      done: b.done === true,
+    })),
     waits: Object.keys(state.waits)
       .sort()
       .map((target) => ({ target, what: state.waits[target]! })),

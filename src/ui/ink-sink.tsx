@@ -77,11 +77,14 @@ export class InkSink implements ProgressSink {
   }
 
   private async mount(): Promise<Mounted> {
-    const [{ createElement }, { render }, { DeployScreen }] = await Promise.all([
+    const [react, { render }, { DeployScreen }] = await Promise.all([
       import("react"),
       import("ink"),
       import("./DeployScreen.js"),
     ]);
+    // React is a CommonJS module: Node's import() also lists its exports by name, but in the
+    // bundled CLI (esbuild, code splitting) only `default`, the module itself, is there.
+    const { createElement } = react.default;
     const { stream, env } = this.options;
     const color = colorEnabled(stream, env);
     let final = false;

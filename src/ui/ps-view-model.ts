@@ -6,6 +6,7 @@
  */
 import type { ObservedContainer } from "../core/replica.js";
 import { formatPort, serviceRows } from "../core/views.js";
+import { compareNames } from "../model/naming.js";
 
 /** One resource sample of one replica (see `Driver.stats`). */
 export interface ReplicaStats {
@@ -222,7 +223,7 @@ export function formatBytes(bytes: number): string {
 }
 
 function byServiceThenSlot(a: ObservedContainer, b: ObservedContainer): number {
-  return a.service.localeCompare(b.service) || a.slot - b.slot || a.name.localeCompare(b.name);
+  return compareNames(a.service, b.service) || a.slot - b.slot || compareNames(a.name, b.name);
 }
 
 function replicaView(

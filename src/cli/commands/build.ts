@@ -1,9 +1,7 @@
 import type { Command } from "commander";
-import { buildImages } from "../../api/build.js";
 import type { DriverName } from "../../core/driver.js";
 import { driverFromEnv, driverOption, fileOptions, progressOption } from "../options.js";
 import { createSink, type ProgressMode } from "../select-sink.js";
-import { commandTarget } from "../stack-target.js";
 
 /** `stack build [SERVICE...]`: build the images of services with `build:` ahead of a deploy. */
 export function registerBuild(program: Command): void {
@@ -19,9 +17,12 @@ export function registerBuild(program: Command): void {
       .option("--pull", "pull newer versions of the base images")
       .addOption(progressOption()),
   ).action(async function (this: Command, services: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { buildImages } = await import("../../api/build.js");
+    const { commandTarget } = await import("../stack-target.js");
     const target = await commandTarget(this, services, "services", { needFile: true, warn: true });
     if (target.spec === undefined) return;
-    const sink = createSink(opts.progress as ProgressMode);
+    const sink = await createSink(opts.progress as ProgressMode);
     try {
       await buildImages({
         driver: await driverFromEnv(opts.driver as DriverName | undefined),

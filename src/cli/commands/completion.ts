@@ -7,7 +7,6 @@
  */
 import tab from "@bomb.sh/tab/commander";
 import type { Command } from "commander";
-import { loadDocument } from "../../stackfile/load-document.js";
 import { selectDriver } from "../../drivers/select-driver.js";
 
 /** What completion offers beyond the command tree, fetched once per TAB. */
@@ -46,6 +45,8 @@ async function stackNames(): Promise<string[]> {
 
 async function fileNames(words: readonly string[]): Promise<Pick<Names, "services" | "profiles">> {
   try {
+    // The loader only when completing (a TAB), not at every start-up.
+    const { loadDocument } = await import("../../stackfile/load-document.js");
     const doc = await loadDocument({
       files: filesInWords(words),
       envFiles: [],

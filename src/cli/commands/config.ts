@@ -1,8 +1,4 @@
 import { Option, type Command } from "commander";
-import { formatWarning } from "../../api/deploy.js";
-import { formatConfig } from "../../stackfile/compose-form.js";
-import { loadStack } from "../../stackfile/load-stack.js";
-import { maskSecretValues, secretValues } from "../../stackfile/secret-content.js";
 import { checkStackName, fileOptions, formatOption, loadOptions, stackInput } from "../options.js";
 
 /**
@@ -30,6 +26,11 @@ export function registerConfig(program: Command): void {
         "only check that these services exist (and enable their profiles)",
       ),
   ).action(async function (this: Command, services: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { formatWarning } = await import("../../api/deploy.js");
+    const { formatConfig } = await import("../../stackfile/compose-form.js");
+    const { loadStack } = await import("../../stackfile/load-stack.js");
+    const { maskSecretValues, secretValues } = await import("../../stackfile/secret-content.js");
     const input = stackInput(this);
     const { spec, warnings } = await loadStack({
       ...loadOptions(input),

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { controlStack } from "../../api/control.js";
 import type { ControlAction, DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import {
@@ -9,7 +8,6 @@ import {
   stopTimeoutOption,
   type ExitCode,
 } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 const DESCRIPTIONS: Readonly<Record<ControlAction, string>> = {
   restart:
@@ -40,6 +38,9 @@ export function registerControl(program: Command, exit: ExitCode): void {
     if (action === "stop" || action === "restart") cmd.addOption(stopTimeoutOption());
     if (action === "kill") cmd.option("-s, --signal <signal>", "signal to send", "SIGKILL");
     fileOptions(cmd).action(async function (this: Command, args: string[], opts) {
+      // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+      const { controlStack } = await import("../../api/control.js");
+      const { commandTarget, theStack } = await import("../stack-target.js");
       const target = await commandTarget(this, args, "name-then-services");
       const outcomes = await controlStack({
         driver: await driverFromEnv(opts.driver as DriverName | undefined),

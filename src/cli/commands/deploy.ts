@@ -1,11 +1,7 @@
 import type { Command } from "commander";
-import { deployStack } from "../../api/deploy.js";
-import { dependenciesOf } from "../../api/run.js";
 import type { StackSpec } from "../../model/types.js";
 import type { DriverName } from "../../core/driver.js";
-import { formatPlan } from "../../core/format-plan.js";
 import { EXIT } from "../exit-codes.js";
-import { commandTarget, theStack } from "../stack-target.js";
 import {
   driverFromEnv,
   driverOption,
@@ -19,7 +15,11 @@ import {
 import { createSink, type ProgressMode } from "../select-sink.js";
 
 /** `services` and everything they depend on, as compose's `up SERVICE` starts them. */
-function withDependencies(spec: StackSpec, services: readonly string[]): string[] {
+function withDependencies(
+  spec: StackSpec,
+  services: readonly string[],
+  dependenciesOf: (spec: StackSpec, service: string) => readonly string[],
+): string[] {
   return [...new Set(services.flatMap((s) => [s, ...dependenciesOf(spec, s)]))].sort();
 }
 
@@ -47,7 +47,12 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
       .option("--parallel <n>", "engine calls at once", positiveInt("--parallel"), 8)
       .addOption(progressOption()),
   ).action(async function (this: Command, args: string[], opts) {
-    const sink = createSink(opts.progress as ProgressMode);
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { deployStack } = await import("../../api/deploy.js");
+    const { dependenciesOf } = await import("../../api/run.js");
+    const { formatPlan } = await import("../../core/format-plan.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
+    const sink = await createSink(opts.progress as ProgressMode);
     let stackName: string | undefined;
     try {
       const timeoutMs = parseTimeout(opts.timeout as string);
@@ -55,7 +60,7 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
       stackName = theStack(target);
       const services =
         target.spec !== undefined && target.services.length > 0
-          ? withDependencies(target.spec, target.services)
+          ? withDependencies(target.spec, target.services, dependenciesOf)
           : undefined;
       const signal = interruptSignal();
       const result = await deployStack({

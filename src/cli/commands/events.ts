@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import type { DriverName, EngineEvent } from "../../core/driver.js";
 import { driverFromEnv, driverOption, fileOptions, interruptSignal } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /** Attributes worth a text line (the rest, labels mostly, are in --json). */
 const SHOWN = ["image", "name", "exitCode", "signal", "health_status"];
@@ -35,6 +34,8 @@ export function registerEvents(program: Command): void {
       )
       .option("--json", "one JSON object per line"),
   ).action(async function (this: Command, args: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const target = await commandTarget(this, args, "name-then-services");
     const driver = await driverFromEnv(opts.driver as DriverName | undefined);
     const signal = interruptSignal({ quiet: true });

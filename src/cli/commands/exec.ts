@@ -1,5 +1,4 @@
 import { Option, type Command } from "commander";
-import { execInService } from "../../api/exec.js";
 import type { DriverName } from "../../core/driver.js";
 import { envEntries, stdoutTerminal, wantsTty, withTerminal } from "../attach-terminal.js";
 import {
@@ -10,7 +9,6 @@ import {
   positiveInt,
   type ExitCode,
 } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /**
  * `stack exec SERVICE CMD...`: run a command in a running replica with stdin, stdout and
@@ -38,6 +36,9 @@ export function registerExec(program: Command, exit: ExitCode): void {
       .option("--privileged", "give the process extended privileges")
       .passThroughOptions(),
   ).action(async function (this: Command, service: string, command: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { execInService } = await import("../../api/exec.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const target = await commandTarget(this, [service], "services");
     const tty = wantsTty(opts.tty !== false);
     const driver = await driverFromEnv(opts.driver as DriverName | undefined);

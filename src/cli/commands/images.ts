@@ -1,9 +1,7 @@
 import type { Command } from "commander";
-import { stackImages } from "../../api/images.js";
 import type { DriverName } from "../../core/driver.js";
 import { formatTable } from "../format-table.js";
 import { driverFromEnv, driverOption, fileOptions, formatOption } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /** `redis:7` -> [`redis`, `7`]; `host:5000/app` -> [`host:5000/app`, `latest`]; digests kept. */
 export function splitReference(reference: string): [string, string] {
@@ -36,6 +34,9 @@ export function registerImages(program: Command): void {
       .argument("[name]", "stack name (default: -p, COMPOSE_PROJECT_NAME, the stack file's)")
       .addOption(formatOption(["table", "json"] as const, "table")),
   ).action(async function (this: Command, name: string | undefined, opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { stackImages } = await import("../../api/images.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const target = await commandTarget(this, name === undefined ? [] : [name], "names");
     const rows = await stackImages(
       await driverFromEnv(opts.driver as DriverName | undefined),

@@ -1,11 +1,9 @@
 import type { Command } from "commander";
-import { followLogs } from "../../api/logs.js";
 import type { DriverName } from "../../core/driver.js";
 import { NotFoundError } from "../../core/errors.js";
 import { EXIT } from "../exit-codes.js";
 import { CliExit } from "../handle-error.js";
 import { driverFromEnv, driverOption, fileOptions, interruptSignal } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /** `stack logs NAME [SERVICE]`: replica logs, multiplexed with name prefixes. */
 export function registerLogs(program: Command): void {
@@ -29,6 +27,9 @@ export function registerLogs(program: Command): void {
       return n;
     })
     .action(async function (this: Command, args: string[], opts) {
+      // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+      const { followLogs } = await import("../../api/logs.js");
+      const { commandTarget, theStack } = await import("../stack-target.js");
       const target = await commandTarget(this, args, "name-then-services");
       const stack = theStack(target);
       const found = await followLogs({

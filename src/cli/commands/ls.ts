@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { listStacks } from "../../api/status.js";
 import type { DriverName } from "../../core/driver.js";
 import { formatTable } from "../format-table.js";
 import { driverFromEnv, driverOption, formatOption } from "../options.js";
@@ -13,6 +12,8 @@ export function registerLs(program: Command): void {
     .description("list the stacks on the engine")
     .addOption(formatOption(["table", "json"] as const, "table"))
     .action(async (opts) => {
+      // Loaded when the command runs, not at start-up.
+      const { listStacks } = await import("../../api/status.js");
       const stacks = await listStacks(await driverFromEnv(opts.driver as DriverName | undefined));
       if (opts.format === "json") process.stdout.write(`${JSON.stringify(stacks, null, 2)}\n`);
       else

@@ -1,10 +1,8 @@
 import { Option, type Command } from "commander";
-import { formatAddress, publishedPort } from "../../api/port.js";
 import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import { CliExit } from "../handle-error.js";
 import { driverFromEnv, driverOption, fileOptions, positiveInt } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /** `stack port SERVICE PRIVATE_PORT`: print the `HOST:PORT` a published port is reached on. */
 export function registerPort(program: Command): void {
@@ -22,6 +20,9 @@ export function registerPort(program: Command): void {
         new Option("--protocol <protocol>", "tcp or udp").choices(["tcp", "udp"]).default("tcp"),
       ),
   ).action(async function (this: Command, service: string, privatePort: string, opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { formatAddress, publishedPort } = await import("../../api/port.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const m = /^(\d+)(?:\/(tcp|udp))?$/.exec(privatePort);
     const target = m === null ? NaN : Number(m[1]);
     if (m === null || target < 1 || target > 65535)

@@ -1,11 +1,9 @@
 import type { Command } from "commander";
 import { Option } from "commander";
-import { stackReplicas } from "../../api/status.js";
 import type { DriverName } from "../../core/driver.js";
 import { formatAge, formatTable } from "../format-table.js";
 import { formatPort } from "../../core/views.js";
 import { driverFromEnv, driverOption, fileOptions } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /** `stack ps NAME`: every replica; live on a terminal, one table (or JSON) otherwise. */
 export function registerPs(program: Command): void {
@@ -27,6 +25,9 @@ export function registerPs(program: Command): void {
       .option("--no-watch", "print once and exit, even on a terminal")
       .option("--stats", "live view: also show CPU and memory against the limit per replica"),
   ).action(async function (this: Command, args: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { stackReplicas } = await import("../../api/status.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const target = await commandTarget(this, args, "name-then-services");
     const stack = theStack(target);
     const services = target.services;

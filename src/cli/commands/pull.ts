@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { pullImages } from "../../api/pull.js";
 import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import {
@@ -10,7 +9,6 @@ import {
   type ExitCode,
 } from "../options.js";
 import { createSink, type ProgressMode } from "../select-sink.js";
-import { commandTarget } from "../stack-target.js";
 
 /** `stack pull [SERVICE...]`: pull the services' images ahead of a deploy. */
 export function registerPull(program: Command, exit: ExitCode): void {
@@ -25,9 +23,12 @@ export function registerPull(program: Command, exit: ExitCode): void {
       .option("--ignore-pull-failures", "pull what can be pulled and exit 0 despite failures")
       .addOption(progressOption()),
   ).action(async function (this: Command, services: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { pullImages } = await import("../../api/pull.js");
+    const { commandTarget } = await import("../stack-target.js");
     const target = await commandTarget(this, services, "services", { needFile: true, warn: true });
     if (target.spec === undefined) return;
-    const sink = createSink(opts.progress as ProgressMode);
+    const sink = await createSink(opts.progress as ProgressMode);
     try {
       const result = await pullImages({
         driver: await driverFromEnv(opts.driver as DriverName | undefined),

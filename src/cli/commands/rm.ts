@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { removeStack } from "../../api/remove.js";
 import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import {
@@ -11,7 +10,6 @@ import {
   type ExitCode,
 } from "../options.js";
 import { createSink, type ProgressMode } from "../select-sink.js";
-import { commandTarget } from "../stack-target.js";
 
 /** `stack rm [NAME...]`: remove stacks (named volumes only with --volumes). */
 export function registerRm(program: Command, exit: ExitCode): void {
@@ -28,8 +26,11 @@ export function registerRm(program: Command, exit: ExitCode): void {
       .addOption(stopTimeoutOption())
       .addOption(progressOption()),
   ).action(async function (this: Command, names: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { removeStack } = await import("../../api/remove.js");
+    const { commandTarget } = await import("../stack-target.js");
     const target = await commandTarget(this, names, "names");
-    const sink = createSink(opts.progress as ProgressMode);
+    const sink = await createSink(opts.progress as ProgressMode);
     try {
       const driver = await driverFromEnv(opts.driver as DriverName | undefined);
       let ok = true;

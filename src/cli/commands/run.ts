@@ -1,6 +1,5 @@
 import { Option, type Command } from "commander";
 import { parse } from "shell-quote";
-import { runService } from "../../api/run.js";
 import type { DriverName } from "../../core/driver.js";
 import { envEntries, stdoutTerminal, wantsTty, withTerminal } from "../attach-terminal.js";
 import { EXIT } from "../exit-codes.js";
@@ -14,7 +13,6 @@ import {
   type ExitCode,
 } from "../options.js";
 import { createSink } from "../select-sink.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /** `--entrypoint "sh -c"` as words, as compose splits it (shell quoting, no expansion). */
 function entrypointWords(text: string): string[] {
@@ -55,13 +53,16 @@ export function registerRun(program: Command, exit: ExitCode): void {
       .addOption(new Option("-T, --no-tty", "no pseudo-terminal (default: one on a terminal)"))
       .passThroughOptions(),
   ).action(async function (this: Command, service: string, command: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { runService } = await import("../../api/run.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const target = await commandTarget(this, [service], "services", { needFile: true });
     const spec = target.spec;
     if (spec === undefined)
       throw new CliExit(EXIT.invalidInput, "error: stack run needs the stack file");
     const tty = wantsTty(opts.tty !== false);
     const signal = interruptSignal();
-    const sink = createSink("auto");
+    const sink = await createSink("auto");
     const driver = await driverFromEnv(opts.driver as DriverName | undefined);
     try {
       exit.code = await withTerminal(tty, () =>

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { deployStack } from "../../api/deploy.js";
 import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import { CliExit } from "../handle-error.js";
@@ -11,7 +10,6 @@ import {
   positiveInt,
   type ExitCode,
 } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 import { createSink } from "../select-sink.js";
 
 /** `stack scale NAME SERVICE=N...`: converge only those services at those counts. */
@@ -24,6 +22,9 @@ export function registerScale(program: Command, exit: ExitCode): void {
       .argument("<args...>", "[NAME] SERVICE=REPLICAS..., e.g. web=3 (NAME: see -p)")
       .option("--parallel <n>", "engine calls at once", positiveInt("--parallel"), 8),
   ).action(async function (this: Command, args: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { deployStack } = await import("../../api/deploy.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const named = args[0] !== undefined && !args[0].includes("=");
     const pairs = named ? args.slice(1) : args;
     if (pairs.length === 0)
@@ -38,7 +39,7 @@ export function registerScale(program: Command, exit: ExitCode): void {
     const target = await commandTarget(this, named ? [args[0] as string] : [], "names", {
       needFile: true,
     });
-    const sink = createSink("auto");
+    const sink = await createSink("auto");
     try {
       const result = await deployStack({
         ...target.load,

@@ -1,10 +1,8 @@
 import type { Command } from "commander";
-import { stackServices } from "../../api/status.js";
 import type { DriverName } from "../../core/driver.js";
 import { formatTable } from "../format-table.js";
 import { formatPort } from "../../core/views.js";
 import { driverFromEnv, driverOption, fileOptions, formatOption } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /** `stack services NAME`: services with replicas running/desired. */
 export function registerServices(program: Command): void {
@@ -16,6 +14,9 @@ export function registerServices(program: Command): void {
       .argument("[name]", "stack name (default: -p, COMPOSE_PROJECT_NAME, the stack file's)")
       .addOption(formatOption(["table", "json"] as const, "table")),
   ).action(async function (this: Command, name: string | undefined, opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { stackServices } = await import("../../api/status.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const stack = theStack(await commandTarget(this, name === undefined ? [] : [name], "names"));
     const rows = await stackServices(
       await driverFromEnv(opts.driver as DriverName | undefined),

@@ -1,9 +1,7 @@
 import type { Command } from "commander";
-import { stackProcesses } from "../../api/top.js";
 import type { DriverName } from "../../core/driver.js";
 import { formatTable } from "../format-table.js";
 import { driverFromEnv, driverOption, fileOptions } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /** `stack top [SERVICE...]`: the processes of each running replica. */
 export function registerTop(program: Command): void {
@@ -19,6 +17,9 @@ export function registerTop(program: Command): void {
         "stack name (default: -p, COMPOSE_PROJECT_NAME, the stack file's) and services (default: all)",
       ),
   ).action(async function (this: Command, args: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { stackProcesses } = await import("../../api/top.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const target = await commandTarget(this, args, "name-then-services");
     const lists = await stackProcesses(
       await driverFromEnv(opts.driver as DriverName | undefined),

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { waitForExit } from "../../api/wait.js";
 import type { DriverName } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import {
@@ -9,7 +8,6 @@ import {
   interruptSignal,
   type ExitCode,
 } from "../options.js";
-import { commandTarget, theStack } from "../stack-target.js";
 
 /** `stack wait SERVICE...`: block until the replicas exit; the first one's exit code is ours. */
 export function registerWait(program: Command, exit: ExitCode): void {
@@ -22,6 +20,9 @@ export function registerWait(program: Command, exit: ExitCode): void {
       )
       .argument("<services...>", "services"),
   ).action(async function (this: Command, services: string[], opts) {
+    // Loaded when the command runs, not at start-up (--help and other commands need none of it).
+    const { waitForExit } = await import("../../api/wait.js");
+    const { commandTarget, theStack } = await import("../stack-target.js");
     const target = await commandTarget(this, services, "services");
     const signal = interruptSignal();
     try {

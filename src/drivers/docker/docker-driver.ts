@@ -102,9 +102,14 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
   }
 
   async preflight(spec: StackSpec): Promise<DriverIssues> {
+    // Only annotations depend on the engine's version: ask it only when a service sets them.
+    const annotated = Object.values(spec.services).some(
+      (s) => s.annotations !== undefined && Object.keys(s.annotations).length > 0,
+    );
+    const apiVersion = annotated ? (await this.engine.ping()).apiVersion : undefined;
     return {
       errors: dockerDriverIssues(spec),
-      warnings: dockerDriverWarnings(spec),
+      warnings: dockerDriverWarnings(spec, apiVersion),
       ignoredSettings: [],
     };
   }

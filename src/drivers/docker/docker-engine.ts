@@ -37,6 +37,7 @@ import { firstTarFile } from "./secret-files.js";
 import { pullImage } from "../docker-api/pull-image.js";
 import { networkCreateBody, volumeCreateBody } from "../docker-api/network-config.js";
 import {
+  normaliseImageId,
   summariseStacks,
   toObservedContainer,
   toObservedNetwork,
@@ -205,13 +206,18 @@ export class DockerEngine implements ContainerEngine {
       return unique.filter((_, i) => found[i]);
     };
     const imageBuildHashes: Record<string, string> = {};
+    const imageIds: Record<string, string> = {};
     const [presentImages, externalNetworks, externalVolumes] = await Promise.all([
       present(want?.images, "image", async (n) => {
         const image = (await this.docker.getImage(n).inspect()) as {
+          Id?: string;
           Config?: { Labels?: Record<string, string> | null };
         };
         const hash = image.Config?.Labels?.[LABELS.buildHash];
         if (hash !== undefined) imageBuildHashes[n] = hash;
+        // What the reference resolves to now: replicas created from another ID roll.
+        const id = normaliseImageId(image.Id);
+        if (id !== undefined) imageIds[n] = id;
       }),
       present(want?.externalNetworks, "network", (n) => this.docker.getNetwork(n).inspect()),
       present(want?.externalVolumes, "volume", (n) => this.docker.getVolume(n).inspect()),
@@ -226,6 +232,7 @@ export class DockerEngine implements ContainerEngine {
       volumes: volumes.map(toObservedVolume),
       presentImages,
       ...(Object.keys(imageBuildHashes).length > 0 && { imageBuildHashes }),
+      ...(Object.keys(imageIds).length > 0 && { imageIds }),
       externalNetworks,
       externalVolumes,
     };

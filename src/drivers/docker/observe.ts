@@ -18,6 +18,8 @@ export interface ContainerListItem {
   readonly Id: string;
   readonly Names?: readonly string[];
   readonly Image?: string;
+  /** The image ID the container was created from. */
+  readonly ImageID?: string;
   readonly Created?: number;
   readonly State?: string;
   readonly Labels?: Readonly<Record<string, string>> | null;
@@ -34,6 +36,8 @@ export interface ContainerInspectItem {
   readonly Id: string;
   readonly Name?: string;
   readonly Created?: string;
+  /** The image ID the container was created from (not the reference in `Config.Image`). */
+  readonly Image?: string;
   readonly RestartCount?: number;
   readonly Config?: {
     readonly Image?: string;
@@ -71,6 +75,19 @@ const HEALTH_STATES: ReadonlySet<string> = new Set<HealthState>([
   "healthy",
   "unhealthy",
 ]);
+
+/**
+ * An image ID in one form, `sha256:<64 lowercase hex>`, or undefined for anything else (an
+ * empty or missing value). dockerd 20.10 and Podman 4.3's Docker API both answer in that
+ * form for a container's `.Image`, its list entry's `ImageID` and an image's `Id` (checked);
+ * a bare 64-hex ID still gets the prefix, so a difference in form never reads as a moved
+ * image.
+ */
+export function normaliseImageId(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(?:sha256:)?([0-9a-f]{64})$/i.exec(value.trim());
+  return match === null ? undefined : `sha256:${(match[1] as string).toLowerCase()}`;
+}
 
 /** The engine reports "never" as Go's zero time. */
 function timestamp(value: string | undefined): string | undefined {
@@ -179,6 +196,8 @@ export function toObservedContainer(
     restartCount: inspect?.RestartCount ?? 0,
     ports: (inspect !== undefined ? portsFromInspect(inspect) : undefined) ?? portsFromList(item),
   };
+  const imageId = normaliseImageId(inspect?.Image ?? item.ImageID);
+  if (imageId !== undefined) out.imageId = imageId;
   if (ingress) out.role = "ingress";
   if (labels[LABELS.role] === "run") out.role = "run";
   const st = inspect?.State;

@@ -22,6 +22,11 @@ export interface DockerObservedState {
   readonly presentImages: readonly string[];
   /** Build-hash label of present images (of those asked about) that `stack` built. */
   readonly imageBuildHashes?: Readonly<Record<string, string>>;
+  /**
+   * The image ID (`sha256:<64 hex>`) each present image reference (of those asked about)
+   * resolves to now: a replica created from an older ID runs a tag that has moved since.
+   */
+  readonly imageIds?: Readonly<Record<string, string>>;
   /** External network/volume names (of those asked about) that exist on the engine. */
   readonly externalNetworks: readonly string[];
   readonly externalVolumes: readonly string[];

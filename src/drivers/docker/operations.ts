@@ -34,7 +34,23 @@ export type Cause =
   | "update delay"
   | "removed by rm"
   | "content changed"
-  | "build requested";
+  | "build requested"
+  /** The tag moved: `image changed: 1234abcd5678 -> 5678ef901234` (see imageChangedCause). */
+  | `image changed: ${string}`;
+
+/** An image ID as `docker images` prints it: the first 12 hex digits, without `sha256:`. */
+export function shortImageId(id: string): string {
+  return id.replace(/^sha256:/, "").slice(0, 12);
+}
+
+/**
+ * The cause of a replacement because the service's image moved from image ID `from` to
+ * `to`, or (`to` undefined) to the image this plan builds: `image changed: 1234abcd5678 ->
+ * 5678ef901234`, `image changed: 1234abcd5678 -> new build`.
+ */
+export function imageChangedCause(from: string, to: string | undefined): Cause {
+  return `image changed: ${shortImageId(from)} -> ${to === undefined ? "new build" : shortImageId(to)}`;
+}
 
 interface Base extends Operation {
   readonly cause: Cause;

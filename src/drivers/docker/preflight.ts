@@ -1,5 +1,7 @@
 import { ingressPorts } from "../../model/ingress.js";
 import type { SpecIssue, SpecWarning, StackSpec } from "../../model/types.js";
+import { unsupportedBuildSettings } from "./build-options.js";
+import { dockerUnsupportedSettings } from "./container-config.js";
 
 /**
  * Checks a spec against what the single-engine docker driver can do, before any engine call.
@@ -35,9 +37,11 @@ export function dockerDriverIssues(spec: StackSpec): SpecIssue[] {
 
 /**
  * Warnings for settings the single-engine docker driver does not act on: placement (one
- * engine is one node), `endpoint_mode` and `mode: global` semantics beyond one node.
+ * engine is one node), `endpoint_mode`, build settings the engine's build API cannot take
+ * (they need BuildKit), and, when the engine's `apiVersion` is known, settings it is too old
+ * for (annotations before API 1.43).
  */
-export function dockerDriverWarnings(spec: StackSpec): SpecWarning[] {
+export function dockerDriverWarnings(spec: StackSpec, apiVersion?: string): SpecWarning[] {
   const warnings: SpecWarning[] = [];
   for (const s of Object.values(spec.services).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const p = s.deploy.placement;
@@ -51,6 +55,12 @@ export function dockerDriverWarnings(spec: StackSpec): SpecWarning[] {
         path: `services.${s.name}.deploy.endpoint_mode`,
         message: `endpoint_mode is ignored by the docker driver`,
       });
+    if (s.build !== undefined)
+      for (const message of unsupportedBuildSettings(s.build))
+        warnings.push({ path: `services.${s.name}.build`, message });
+    if (apiVersion !== undefined)
+      for (const message of dockerUnsupportedSettings(s, apiVersion))
+        warnings.push({ path: `services.${s.name}`, message });
   }
   return warnings;
 }

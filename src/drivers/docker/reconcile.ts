@@ -6,8 +6,13 @@ import {
   ingressNetworks,
   ingressRoutes,
 } from "../../model/ingress.js";
-import type { RestartPolicySpec, ServiceSpec, StackSpec } from "../../model/types.js";
-import { compareStrings, orderServices } from "../../core/dependency-graph.js";
+import type {
+  DependencyCondition,
+  RestartPolicySpec,
+  ServiceSpec,
+  StackSpec,
+} from "../../model/types.js";
+import { compareStrings, orderServices, strongerCondition } from "../../core/dependency-graph.js";
 import type { PlanOptions } from "../../core/driver.js";
 import type { Plan } from "../../core/operation.js";
 import { PlanBuilder } from "../../core/plan-builder.js";
@@ -15,6 +20,7 @@ import type { ObservedContainer } from "../../core/replica.js";
 import type { DockerObservedState } from "./observed-state.js";
 import {
   DOCKER_OPERATIONS,
+  imageChangedCause,
   removeContainerDraft,
   type Cause,
   type DockerOperation,
@@ -84,12 +90,17 @@ function shouldRun(c: ObservedContainer, policy: RestartPolicySpec): boolean {
   return false;
 }
 
-/** Plans the replicas of one service; returns the ids that need gates, networks and images. */
+/**
+ * Plans the replicas of one service; returns the ids that need gates, networks and images.
+ * `imageChange` says why a kept replica's image is no longer the one its tag gives (or
+ * undefined when it is, or cannot be known).
+ */
 function planServiceContainers(
   stack: string,
   service: ServiceSpec,
   containers: readonly ObservedContainer[],
   forceRecreate: boolean,
+  imageChange: (c: ObservedContainer) => Cause | undefined,
   b: Builder,
 ): ServiceOps {
   const hash = serviceConfigHash(service);
@@ -140,7 +151,9 @@ function planServiceContainers(
       b.add(removeContainerDraft(c, interrupted ? "interrupted update" : "duplicate slot")),
     );
 
-    const stale = forceRecreate || kept.configHash !== hash;
+    const diverged = kept.configHash !== hash;
+    const moved = diverged ? undefined : imageChange(kept);
+    const stale = forceRecreate || diverged || moved !== undefined;
     const wantsRun =
       kept.state === "created" ||
       ((kept.state === "exited" || kept.state === "dead") &&
@@ -188,7 +201,7 @@ function planServiceContainers(
         name: slotName,
         containerId: kept.id,
         order: service.deploy.updateConfig.order,
-        cause: "config hash diverged",
+        cause: moved ?? "config hash diverged",
         after: prior,
       });
       replaced.push(id);
@@ -247,6 +260,8 @@ interface Planning {
   readonly b: Builder;
   readonly warnings: string[];
   readonly blockers: string[];
+  /** Images this plan builds, with the cause of each build. */
+  readonly builds: ReadonlyMap<string, Cause>;
   /** Services in dependency order, and the planned ones among them. */
   readonly order: readonly string[];
   readonly scope: readonly string[];
@@ -267,6 +282,8 @@ interface IngressPlan {
   readonly name: string;
   readonly observed: readonly ObservedContainer[];
   readonly removals: readonly string[];
+  /** Why a current proxy's image no longer is what its tag gives, when that is the case. */
+  readonly moved: Cause | undefined;
   /** True when a new ingress container is created by this plan. */
   readonly created: boolean;
 }
@@ -282,13 +299,19 @@ interface IngressPlan {
  * - a slot holding several containers keeps one (current hash, slot name, running, newest,
  *   smallest id) and removes the others; a kept container with a temporary name is renamed
  *   to the slot name;
- * - a kept container whose config hash differs (or every one with `forceRecreate`) is
- *   replaced in batches of update_config.parallelism with delay ops between batches;
+ * - a kept container whose config hash differs, or whose image is no longer the one its
+ *   `image:` reference resolves to (the tag moved, or this plan rebuilds it from a changed
+ *   context; see `imageChange`), or every one with `forceRecreate`, is replaced in batches
+ *   of update_config.parallelism with delay ops between batches; the image is not part of
+ *   the config hash, so the hash of an unchanged file never changes;
  * - a kept container that is `created`, or exited while its restart policy says it should
  *   run, is started; a `dead` one is removed and created again (Docker cannot start it);
  * - every op that creates, starts or replaces containers of a service waits on a shared
  *   `wait-ready` op per dependency and condition, which follows all ops of that dependency;
  *   no wait is emitted for a service that needs no such op.
+ *
+ * - the ingress proxy is recreated when its config hash differs, its image moved, or it is
+ *   not running.
  *
  * Networks and named volumes used by the planned services are created when missing; volumes
  * are never removed. A network whose definition changed is recreated only when no container
@@ -321,6 +344,7 @@ export function reconcile(
         service,
         p.byService.get(name) ?? [],
         options.forceRecreate === true,
+        (c) => imageChange(p, service.image, c),
         p.b,
       ),
     );
@@ -329,8 +353,8 @@ export function reconcile(
   const ingress = planIngressRemovals(p);
   planNetworks(p, ingress);
   planVolumes(p);
-  const built = planBuilds(p);
-  planPulls(p, ingress, built);
+  planBuilds(p);
+  planPulls(p, ingress);
   linkInfrastructure(p);
   if (ingress.created) planIngressCreate(p, ingress);
   planDependencyGates(p);
@@ -354,6 +378,7 @@ function startPlanning(
     scope = order.filter((name) => wanted.has(name));
   }
   const everyContainer = [...observed.containers].sort(compareContainers);
+  const builds = buildCauses(spec, observed, options, scope);
   const byService = new Map<string, ObservedContainer[]>();
   for (const c of everyContainer) {
     if (c.role === "ingress") continue;
@@ -368,6 +393,7 @@ function startPlanning(
     b: new PlanBuilder(DOCKER_OPERATIONS),
     warnings: [],
     blockers,
+    builds,
     order,
     scope,
     everyContainer,
@@ -409,12 +435,17 @@ function planIngressRemovals(p: Planning): IngressPlan {
   const hash = routes.length > 0 ? ingressConfigHash(p.spec) : "";
   const name = scopedName(p.spec.name, "ingress");
   const observed = p.everyContainer.filter((c) => c.role === "ingress");
+  const image = ingressImage(p.spec);
+  // Like a replica, the proxy follows its image's tag (a new HAProxy build is a new proxy).
+  const moved = (c: ObservedContainer) =>
+    routes.length > 0 ? imageChange(p, image, c) : undefined;
   const kept = observed.find(
     (c) =>
       routes.length > 0 &&
       c.configHash === hash &&
       c.name === name &&
-      (c.state === "running" || c.state === "restarting"),
+      (c.state === "running" || c.state === "restarting") &&
+      moved(c) === undefined,
   );
   const removals: string[] = [];
   for (const c of observed) {
@@ -426,7 +457,7 @@ function planIngressRemovals(p: Planning): IngressPlan {
           ? "duplicate slot"
           : c.configHash !== hash
             ? "config hash diverged"
-            : "not running";
+            : (moved(c) ?? "not running");
     removals.push(
       p.b.add({
         id: `container:${c.name}:remove`,
@@ -445,6 +476,7 @@ function planIngressRemovals(p: Planning): IngressPlan {
     name,
     observed,
     removals,
+    moved: observed.flatMap((c) => moved(c) ?? [])[0],
     created: routes.length > 0 && kept === undefined,
   };
 }
@@ -577,27 +609,68 @@ function planVolumes(p: Planning): void {
 }
 
 /**
- * A service with `build:` gets its image built (never pulled) when it is missing, when its
- * build-hash label differs from the current build settings and context, or when asked to.
- * Returns the images this plan builds.
+ * Which images the plan builds, and why: a service with `build:` gets its image built (never
+ * pulled) when it is missing, when its build-hash label differs from the current build
+ * settings and context, or when asked to. The first planned service naming an image builds
+ * it.
  */
-function planBuilds(p: Planning): Set<string> {
-  const present = new Set(p.observed.presentImages);
-  const built = new Set<string>();
-  for (const name of p.scope) {
-    const service = p.spec.services[name] as ServiceSpec;
-    if (service.build === undefined || built.has(service.image)) continue;
-    built.add(service.image);
+function buildCauses(
+  spec: StackSpec,
+  observed: DockerObservedState,
+  options: PlanOptions,
+  scope: readonly string[],
+): Map<string, Cause> {
+  const present = new Set(observed.presentImages);
+  const seen = new Set<string>();
+  const builds = new Map<string, Cause>();
+  for (const name of scope) {
+    const service = spec.services[name] as ServiceSpec;
+    if (service.build === undefined || seen.has(service.image)) continue;
+    seen.add(service.image);
     const cause: Cause | undefined = !present.has(service.image)
       ? "image missing"
-      : p.observed.imageBuildHashes?.[service.image] !== buildConfigHash(service.build)
+      : observed.imageBuildHashes?.[service.image] !== buildConfigHash(service.build)
         ? "content changed"
-        : p.options.build === true
+        : options.build === true
           ? "build requested"
           : undefined;
-    if (cause === undefined) continue;
+    if (cause !== undefined) builds.set(service.image, cause);
+  }
+  return builds;
+}
+
+/**
+ * Why container `c`, created from reference `image`, no longer runs what `image` gives, or
+ * undefined when it does or nobody can tell:
+ * - the plan rebuilds `image` because its build settings or context changed: the new image
+ *   carries a new build-hash label, so its ID differs from every image built before
+ *   (`image changed: OLD -> new build`), and the replacement waits for the build;
+ * - else the reference resolves to another ID than the container's (`docker build`, `docker
+ *   pull` or `docker tag` moved it): `image changed: OLD -> NEW`.
+ * A build that may or may not move the tag (`--build`, a missing image) is not guessed at:
+ * the converge loop's next round observes the ID it produced. Unknown IDs (the reference is
+ * missing, the engine did not report the container's image) never cause a replacement, so a
+ * replica is never recreated in a loop for want of information.
+ */
+function imageChange(p: Planning, image: string, c: ObservedContainer): Cause | undefined {
+  const running = c.imageId;
+  if (running === undefined) return undefined;
+  if (p.builds.get(image) === "content changed") return imageChangedCause(running, undefined);
+  const current = p.observed.imageIds?.[image];
+  if (current === undefined || current === running) return undefined;
+  return imageChangedCause(running, current);
+}
+
+/** Build operations for the images {@link buildCauses} found, in service order. */
+function planBuilds(p: Planning): void {
+  for (const name of p.scope) {
+    const service = p.spec.services[name] as ServiceSpec;
+    const cause = p.builds.get(service.image);
+    if (service.build === undefined || cause === undefined) continue;
+    const id = `image:${service.image}:build`;
+    if (p.b.has(id)) continue;
     p.b.add({
-      id: `image:${service.image}:build`,
+      id,
       kind: "build-image",
       service: name,
       image: service.image,
@@ -605,11 +678,16 @@ function planBuilds(p: Planning): Set<string> {
       after: [],
     });
   }
-  return built;
 }
 
 /** Images that are missing and needed by a create or replace (or a new ingress) are pulled. */
-function planPulls(p: Planning, ingress: IngressPlan, built: ReadonlySet<string>): void {
+function planPulls(p: Planning, ingress: IngressPlan): void {
+  const built = new Set(
+    p.scope.flatMap((name) => {
+      const service = p.spec.services[name] as ServiceSpec;
+      return service.build === undefined ? [] : [service.image];
+    }),
+  );
   const present = new Set(p.observed.presentImages);
   const images = [
     ...new Set([
@@ -666,7 +744,7 @@ function planIngressCreate(p: Planning, ingress: IngressPlan): void {
         ? "not found"
         : ingress.observed.some((c) => c.configHash !== ingress.hash)
           ? "config hash diverged"
-          : "not running",
+          : (ingress.moved ?? "not running"),
     after: [
       ...ingress.removals,
       ...ingressNetworks(spec).flatMap((k) => p.networkOp.get(k) ?? []),
@@ -683,12 +761,19 @@ function planIngressCreate(p: Planning, ingress: IngressPlan): void {
 }
 
 /**
- * depends_on gates, only for services that start something. Edges against the dependency
- * order (a cycle that slipped past the spec checks) are ignored.
+ * depends_on gates, only for services that start something: one `wait-ready` per
+ * dependency, at the strongest condition its planned dependents ask for
+ * (service_completed_successfully > service_healthy > service_started), so one dependency
+ * that fails is one failed wait, however many dependents wait for it and whether the
+ * dependency came from `depends_on` or was implied by `links:`. A dependent that asked for
+ * less waits for more: the price of reporting one failure once. Edges against the
+ * dependency order (a cycle that slipped past the spec checks) are ignored.
  */
 function planDependencyGates(p: Planning): void {
   const { spec, b } = p;
   const position = new Map(p.order.map((name, i) => [name, i]));
+  const gates: { readonly ops: readonly string[]; readonly dep: string }[] = [];
+  const condition = new Map<string, DependencyCondition>();
   for (const name of p.scope) {
     const service = spec.services[name] as ServiceSpec;
     const ops = p.serviceOps.get(name) as ServiceOps;
@@ -698,18 +783,23 @@ function planDependencyGates(p: Planning): void {
       const dependency = service.dependsOn[dep];
       const depPosition = position.get(dep);
       if (dependency === undefined || depPosition === undefined || depPosition >= mine) continue;
-      const waitId = `wait:${dep}:${dependency.condition}`;
-      if (!b.has(waitId)) {
-        b.add({
-          id: waitId,
-          kind: "wait-ready",
-          service: dep,
-          condition: dependency.condition,
-          cause: "dependency",
-          after: b.ids((op) => op.service === dep && op.kind !== "wait-ready"),
-        });
-      }
-      b.dependOn(ops.activating, [waitId]);
+      condition.set(dep, strongerCondition(condition.get(dep), dependency.condition));
+      gates.push({ ops: ops.activating, dep });
     }
+  }
+  for (const { ops, dep } of gates) {
+    const wanted = condition.get(dep) as DependencyCondition;
+    const waitId = `wait:${dep}:${wanted}`;
+    if (!b.has(waitId)) {
+      b.add({
+        id: waitId,
+        kind: "wait-ready",
+        service: dep,
+        condition: wanted,
+        cause: "dependency",
+        after: b.ids((op) => op.service === dep && op.kind !== "wait-ready"),
+      });
+    }
+    b.dependOn(ops, [waitId]);
   }
 }

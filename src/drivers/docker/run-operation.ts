@@ -62,8 +62,9 @@ async function runOperation(
           `cannot build ${op.image}: service ${op.service} has no build settings`,
         );
       await call(`building image ${op.image}`, () =>
+        // The engine hands each output line over as a progress status: it is a build line.
         engine.buildImage({ image: op.image, build, buildHash: buildConfigHash(build) }, (p) =>
-          sink.emit({ type: "pull-progress", image: p.image, status: p.status }),
+          sink.emit({ type: "build-progress", image: p.image, line: p.status }),
         ),
       );
       return;

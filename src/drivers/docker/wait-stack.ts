@@ -1,6 +1,7 @@
 import type { ContainerEngine } from "./container-engine.js";
 import type { WaitOptions, WaitReplica, WaitResult } from "../../core/driver.js";
 import { InterruptedError } from "../../core/errors.js";
+import { oneShotServices } from "../../model/one-shot.js";
 import type { ServiceSpec, StackSpec } from "../../model/types.js";
 import {
   DEFAULT_POLL_INTERVAL_MS,
@@ -17,20 +18,6 @@ import { sleep, withRetry } from "../../core/retry-policy.js";
 /** What `waitForStack` needs: the core's wait options and the engine. */
 export interface WaitContext extends WaitOptions {
   readonly engine: ContainerEngine;
-}
-
-/**
- * Services whose replicas are expected to run to completion: those another service depends
- * on with service_completed_successfully.
- */
-export function oneShotServices(spec: StackSpec): Set<string> {
-  const result = new Set<string>();
-  for (const service of Object.values(spec.services)) {
-    for (const [dep, d] of Object.entries(service.dependsOn)) {
-      if (d.condition === "service_completed_successfully") result.add(dep);
-    }
-  }
-  return result;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SpecIssue, SpecWarning, StackSpec } from "../../model/types.js";
+import { swarmUnsupportedSettings } from "./service-spec.js";
 
 /** What the swarm driver check found: errors stop the deploy, warnings are shown. */
 export interface SwarmDriverIssues {
@@ -67,6 +68,7 @@ export function swarmDriverIssues(spec: StackSpec, nodes?: number): SwarmDriverI
         message: `${s.deploy.replicas} replicas with at most ${max} per node need ${Math.ceil(s.deploy.replicas / max)} nodes; the swarm has ${nodes}, so ${s.deploy.replicas - max * nodes} task(s) will stay pending`,
       });
     }
+    for (const message of swarmUnsupportedSettings(s)) warnings.push({ path: at, message });
   }
   return { errors, warnings };
 }

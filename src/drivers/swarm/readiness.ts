@@ -8,6 +8,7 @@ import { sleep } from "../../core/retry-policy.js";
 import type { ServiceEngine } from "./service-engine.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
 import type { ProgressSink } from "../../progress/events.js";
+import { oneShotServices } from "../../model/one-shot.js";
 import type { DependencyCondition, StackSpec } from "../../model/types.js";
 
 /** Where one service stands. */
@@ -150,8 +151,8 @@ export async function waitSwarmServices(
 
 /**
  * `deploy --wait` on a swarm: every service of `spec` (or of `only`) runs its desired tasks
- * of the current spec and no rollout is under way; one-shot services (a dependency with
- * service_completed_successfully) must have completed.
+ * of the current spec and no rollout is under way; one-shot services (jobs, and
+ * dependencies with service_completed_successfully) must have completed.
  */
 export function waitSwarmStack(
   spec: StackSpec,
@@ -159,13 +160,7 @@ export function waitSwarmStack(
   ctx: SwarmWaitContext,
   only?: readonly string[],
 ): Promise<WaitResult> {
-  const oneShot = new Set(
-    Object.values(spec.services).flatMap((s) =>
-      Object.entries(s.dependsOn)
-        .filter(([, d]) => d.condition === "service_completed_successfully")
-        .map(([dep]) => dep),
-    ),
-  );
+  const oneShot = oneShotServices(spec);
   const services = Object.fromEntries(
     (only ?? Object.keys(spec.services)).map((key) => [
       key,

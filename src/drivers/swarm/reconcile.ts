@@ -4,8 +4,8 @@
  * decides is which of them differ, and in what order to touch them.
  */
 import { networkConfigHash } from "../../model/config-hash.js";
-import type { StackSpec } from "../../model/types.js";
-import { compareStrings, orderServices } from "../../core/dependency-graph.js";
+import type { DependencyCondition, StackSpec } from "../../model/types.js";
+import { compareStrings, orderServices, strongerCondition } from "../../core/dependency-graph.js";
 import type { PlanOptions } from "../../core/driver.js";
 import type { Plan } from "../../core/operation.js";
 import { PlanBuilder } from "../../core/plan-builder.js";
@@ -21,7 +21,8 @@ import { SWARM_OPERATIONS, type SwarmOperation } from "./operations.js";
  * - a service is created when missing, updated when its spec hash or replica count differs,
  *   and left alone otherwise, so an unchanged redeploy changes nothing (no rolling restart);
  * - `depends_on`: a service's create/update runs after a `wait-ready` on each dependency
- *   that has an operation in the plan (its tasks running, or healthy, or completed);
+ *   that has an operation in the plan (its tasks running, or healthy, or completed), one
+ *   per dependency at the strongest condition its dependents ask for;
  *   `forceRecreate` and `build` do not apply (swarm rolls tasks itself; nodes cannot build);
  * - services not in the file are removed with `prune`, else named in a warning;
  * - the stack's secrets and configs no longer referenced by the desired state are removed
@@ -126,8 +127,14 @@ export function reconcileSwarm(
   objects("secret");
   objects("config");
 
-  // Services, in dependency order.
+  // Services, in dependency order. One wait per dependency, at the strongest condition any
+  // selected dependent asks for, so a failed dependency is one failed wait.
   const serviceOp = new Map<string, string>();
+  const condition = new Map<string, DependencyCondition>();
+  for (const key of selected) {
+    for (const [dep, d] of Object.entries(spec.services[key]?.dependsOn ?? {}))
+      condition.set(dep, strongerCondition(condition.get(dep), d.condition));
+  }
   for (const key of selected) {
     const service = spec.services[key];
     const want = desired.services[key];
@@ -143,13 +150,14 @@ export function reconcileSwarm(
     )) {
       const depOp = serviceOp.get(dep);
       if (depOp === undefined) continue;
-      const waitId = `wait:${dep}:${d.condition}`;
+      const wanted = condition.get(dep) ?? d.condition;
+      const waitId = `wait:${dep}:${wanted}`;
       if (!builder.has(waitId)) {
         builder.add({
           id: waitId,
           kind: "wait-ready",
           service: dep,
-          condition: d.condition,
+          condition: wanted,
           cause: "dependency",
           after: [depOp],
         });

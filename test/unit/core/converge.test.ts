@@ -311,3 +311,71 @@ describe("converge with the real planner on the fake engine", () => {
     ]);
   });
 });
+
+describe("converge (docker planner): images that move", () => {
+  // The tutorial's shape: app builds the tag, worker runs it without `build:`.
+  function blog(contextHash: string): StackSpec {
+    const build = { context: "/srv/app", dockerfile: "Dockerfile", args: {}, labels: {} };
+    return stackSpec({
+      services: [
+        serviceSpec("app", { image: "blog:latest", build: { ...build, contextHash } }),
+        serviceSpec("worker", { image: "blog:latest", replicas: 2 }),
+      ],
+    });
+  }
+  const imageIds = (engine: FakeEngine) => engine.list().map((c) => [c.name, c.imageId]);
+
+  it("a changed build context rebuilds once and rolls the builder and the worker in one round", async () => {
+    const engine = new FakeEngine();
+    expect(await converge(deploy(engine, blog("c1")), context().ctx)).toMatchObject({
+      ok: true,
+      rounds: 1,
+    });
+    const old = engine.imageIdOf("blog:latest");
+    expect(imageIds(engine)).toEqual([
+      ["demo_app.1", old],
+      ["demo_worker.1", old],
+      ["demo_worker.2", old],
+    ]);
+
+    const { ctx, sink } = context();
+    const result = await converge(deploy(engine, blog("c2")), ctx);
+    expect(result).toMatchObject({ ok: true, converged: true, rounds: 1 });
+    const now = engine.imageIdOf("blog:latest");
+    expect(now).not.toBe(old);
+    expect(imageIds(engine)).toEqual([
+      ["demo_app.1", now],
+      ["demo_worker.1", now],
+      ["demo_worker.2", now],
+    ]);
+    expect(engine.calls.filter((c) => c.startsWith("build"))).toEqual([
+      "build blog:latest",
+      "build blog:latest",
+    ]);
+    // The build said it was a build, never a pull.
+    expect(sink.events.some((e) => e.type === "pull-progress")).toBe(false);
+    expect(sink.events.filter((e) => e.type === "build-progress")).toEqual([
+      { type: "build-progress", image: "blog:latest", line: "Step 1/1 : FROM scratch" },
+    ]);
+    // And nothing is left to do.
+    expect(await converge(deploy(engine, blog("c2")), context().ctx)).toMatchObject({
+      rounds: 0,
+      changed: false,
+    });
+  });
+
+  it("a tag moved outside stack rolls its services on the next deploy; an unchanged one nothing", async () => {
+    const engine = new FakeEngine();
+    const spec = stackSpec({ services: [serviceSpec("web", { image: "web:1", replicas: 2 })] });
+    await converge(deploy(engine, spec), context().ctx);
+    expect(await converge(deploy(engine, spec), context().ctx)).toMatchObject({ rounds: 0 });
+    const moved = engine.moveTag("web:1");
+    const result = await converge(deploy(engine, spec), context().ctx);
+    expect(result).toMatchObject({ ok: true, converged: true, rounds: 1 });
+    expect(result.plan.operations.map((o) => o.cause)).toEqual([
+      `image changed: 000000000000 -> ${moved.slice(7, 19)}`,
+      `image changed: 000000000000 -> ${moved.slice(7, 19)}`,
+    ]);
+    expect(engine.list().map((c) => c.imageId)).toEqual([moved, moved]);
+  });
+});

@@ -2,7 +2,7 @@ import { cleanup, render } from "ink-testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeployScreen } from "../../../src/ui/DeployScreen.js";
 import { deployView, type DeployState } from "../../../src/ui/deploy-view-model.js";
-import { net, plan, pull, replay, waitDb, web1, web2 } from "./fixtures.js";
+import { build, net, plan, pull, replay, waitDb, web1, web2 } from "./fixtures.js";
 
 afterEach(() => cleanup());
 
@@ -46,6 +46,34 @@ describe("DeployScreen", () => {
         "  waiting for db to become healthy",
         "  2 more waiting",
       ].join("\n"),
+    );
+  });
+
+  it("draws a build with its step and the last line it printed, and drops it once built", () => {
+    const image = "realmb/microblog:latest";
+    const events = [
+      { type: "plan", plan: plan([build, web1]) },
+      { type: "op-start", op: build },
+      {
+        type: "build-progress",
+        image,
+        line: "Step 1/13 : FROM stack-example/debian-base:bookworm",
+      },
+      { type: "build-progress", image, line: "Step 4/13 : RUN pip install -r requirements.txt" },
+      { type: "build-progress", image, line: " ---> Running in 3e1f0c9d2a7b" },
+      { type: "build-progress", image, line: "Collecting flask>=2" },
+    ] as const;
+    expect(frame(replay(events), 1000 + 1000, 80)).toBe(
+      [
+        "⠋ build image realmb/microblog:latest (0.9s)",
+        "  build realmb/microblog:latest     Step 4/13 : RUN pip install -r requirements…",
+        "        Collecting flask>=2",
+        "  1 more waiting",
+      ].join("\n"),
+    );
+    const built = replay([...events, { type: "op-done", op: build, ms: 4200 }]);
+    expect(frame(built, 1000 + 1000, 80)).toBe(
+      ["✔ build image realmb/microblog:latest (4.2s)", "  1 more waiting"].join("\n"),
     );
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deployView, reduceDeploy } from "../../../src/ui/deploy-view-model.js";
-import { net, plan, pull, replay, waitDb, web1, web2 } from "./fixtures.js";
+import { build, net, plan, pull, replay, waitDb, web1, web2 } from "./fixtures.js";
 
 describe("deploy view model", () => {
   it("moves operations from waiting to working to done or failed with the reason", () => {
@@ -53,6 +53,40 @@ describe("deploy view model", () => {
     ]);
     state = reduceDeploy(state, { type: "op-done", op: pull, ms: 3000 }, 5000);
     expect(deployView(state, 5000).pulls[0]!.done).toBe(true);
+  });
+
+  it("tracks builds as builds: the current step and the last line it printed, not a pull", () => {
+    const image = "realmb/microblog:latest";
+    const line = (text: string) => ({ type: "build-progress" as const, image, line: text });
+    let state = replay([
+      { type: "plan", plan: plan([build]) },
+      { type: "op-start", op: build },
+      line("Step 1/13 : FROM stack-example/debian-base:bookworm"),
+      line(" ---> b9c4a35a83bf"),
+      line("Step 2/13 : RUN pip install -r requirements.txt"),
+      line(" ---> Running in 3e1f0c9d2a7b"),
+      line("Collecting flask>=2"),
+      line("Successfully installed flask-3.0.3"),
+      line("Removing intermediate container 3e1f0c9d2a7b"),
+    ]);
+    expect(deployView(state, 2000).builds).toEqual([
+      {
+        image,
+        step: "Step 2/13 : RUN pip install -r requirements.txt",
+        output: "Successfully installed flask-3.0.3",
+        done: false,
+      },
+    ]);
+    expect(deployView(state, 2000).pulls).toEqual([]);
+    // A new step starts without output of its own.
+    state = reduceDeploy(state, line("Step 3/13 : COPY . /app"), 2100);
+    expect(deployView(state, 2100).builds[0]).toEqual({
+      image,
+      step: "Step 3/13 : COPY . /app",
+      done: false,
+    });
+    state = reduceDeploy(state, { type: "op-done", op: build, ms: 9000 }, 9000);
+    expect(deployView(state, 9000).builds[0]!.done).toBe(true);
   });
 
   it("shows what a readiness wait waits for until its operation finishes, and the summary", () => {

@@ -43,6 +43,16 @@ export const pull: Operation & { readonly image: string } = {
   image: "redis:7",
 };
 /** An operation for deploy UI tests. */
+export const build: Operation & { readonly image: string } = {
+  text: "build image realmb/microblog:latest",
+  id: "image:realmb/microblog:latest:build",
+  after: [],
+  cause: "content changed",
+  kind: "build-image",
+  service: "microblog",
+  image: "realmb/microblog:latest",
+};
+/** An operation for deploy UI tests. */
 export const net: Operation & { readonly network: string; readonly name: string } = {
   text: "create network gsl_webnet",
   id: "network:webnet:create",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  normaliseImageId,
   summariseStacks,
   toObservedContainer,
   toObservedNetwork,
@@ -63,6 +64,14 @@ describe("toObservedContainer", () => {
         { target: 9000, protocol: "udp" },
       ],
     });
+  });
+
+  it("reads the image ID the container was created from (inspect .Image, else the list's ImageID)", () => {
+    const id = `sha256:${"ab".repeat(32)}`;
+    expect(toObservedContainer(listItem, { ...inspect, Image: id })?.imageId).toBe(id);
+    expect(toObservedContainer({ ...listItem, ImageID: id })?.imageId).toBe(id);
+    // Config.Image is the reference as written (a tag), never taken for the ID.
+    expect(toObservedContainer(listItem, inspect)?.imageId).toBeUndefined();
   });
 
   it("reports exit code, finish time and error of an exited container", () => {
@@ -157,5 +166,15 @@ describe("summariseStacks", () => {
       { name: "b", services: 2, containers: 3, running: 2 },
       { name: "z", services: 0, containers: 0, running: 0 },
     ]);
+  });
+});
+
+describe("normaliseImageId", () => {
+  it("gives one form, sha256:<64 lowercase hex>, or undefined for anything that is not an ID", () => {
+    const hex = "0123456789abcdef".repeat(4);
+    expect(normaliseImageId(`sha256:${hex}`)).toBe(`sha256:${hex}`);
+    expect(normaliseImageId(hex.toUpperCase())).toBe(`sha256:${hex}`);
+    for (const bad of [undefined, "", "web:1", "sha256:deadbeef", `sha512:${hex}`])
+      expect(normaliseImageId(bad)).toBeUndefined();
   });
 });

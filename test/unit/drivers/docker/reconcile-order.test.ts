@@ -6,6 +6,8 @@ import type { DockerObservedState } from "../../../../src/drivers/docker/observe
 import type { Plan } from "../../../../src/core/operation.js";
 import type { DockerOperation } from "../../../../src/drivers/docker/operations.js";
 import { reconcile } from "../../../../src/drivers/docker/reconcile.js";
+import { formatPlan } from "../../../../src/core/format-plan.js";
+import { loadIn, projectDir } from "../../stackfile/helpers/project-dir.js";
 import { networkConfigHash, serviceConfigHash } from "../../../../src/model/config-hash.js";
 import type { StackSpec } from "../../../../src/model/types.js";
 import {
@@ -64,17 +66,17 @@ describe("reconcile: depends_on ordering", () => {
   });
   const images = ["mysql:8", "migrate:1", "web:1", "worker:1"];
 
-  it("gates dependents on one shared wait per dependency and condition", () => {
+  it("gates dependents on one shared wait per dependency, at the strongest condition asked for", () => {
     const plan = reconcile(spec, observation(spec, { presentImages: images }), noPrune);
+    // worker asks only for db started; migrate and web ask for healthy: one wait serves all.
     expect(edges(plan)).toEqual([
       "container:db.1:create",
       "wait:db:service_healthy <- container:db.1:create",
       "container:migrate.1:create <- wait:db:service_healthy",
+      "container:worker.1:create <- wait:db:service_healthy",
       "wait:migrate:service_completed_successfully <- container:migrate.1:create",
       "container:web.1:create <- wait:db:service_healthy, wait:migrate:service_completed_successfully",
       "container:web.2:create <- wait:db:service_healthy, wait:migrate:service_completed_successfully",
-      "wait:db:service_started <- container:db.1:create",
-      "container:worker.1:create <- wait:db:service_started",
     ]);
     expect(plan.operations.find((o) => o.id === "wait:db:service_healthy")).toEqual({
       id: "wait:db:service_healthy",
@@ -221,6 +223,63 @@ describe("reconcile: depends_on ordering", () => {
     const plan = reconcile(cyclic, observation(cyclic, { presentImages: ["a:1", "b:1"] }), noPrune);
     expectTopological(plan);
     expect(plan.operations.filter((o) => o.kind === "create-container")).toHaveLength(2);
+  });
+});
+
+describe("reconcile: dependencies implied by links", () => {
+  // The microblog tutorial's shape: the app links mysql and waits for it to be healthy; the
+  // worker only links it, which implies service_started.
+  const file = [
+    "services:",
+    "  mysql:",
+    "    image: mariadb:1",
+    "    healthcheck:",
+    '      test: ["CMD", "true"]',
+    "  app:",
+    "    image: app:1",
+    "    links: [mysql:dbserver]",
+    "    depends_on:",
+    "      mysql:",
+    "        condition: service_healthy",
+    "  worker:",
+    "    image: app:1",
+    "    links: [mysql:dbserver]",
+    "",
+  ].join("\n");
+
+  it("waits once for the linked dependency, at the stronger condition, for both dependents", async () => {
+    const { spec } = await loadIn(projectDir("links", { "stack.yml": file }));
+    expect(spec.services["worker"]?.dependsOn["mysql"]?.condition).toBe("service_started");
+    const plan = reconcile(
+      spec,
+      observation(spec, { presentImages: ["mariadb:1", "app:1"] }),
+      noPrune,
+    );
+    expect(plan.operations.filter((o) => o.kind === "wait-ready").map((o) => o.id)).toEqual([
+      "wait:mysql:service_healthy",
+    ]);
+    expect(formatPlan(plan)).toBe(
+      [
+        "Plan for stack links: 5 operations",
+        "  create network links_default      (not found)",
+        "  create container links_mysql.1    (not found)",
+        "  wait for mysql (service healthy)  (dependency)",
+        "  create container links_app.1      (not found)",
+        "  create container links_worker.1   (not found)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("waits for service_started alone when only the linking service has work to do", async () => {
+    const { spec } = await loadIn(projectDir("links", { "stack.yml": file }));
+    const obs = converged(spec, {
+      containers: replicasOf(spec).filter((c) => c.service !== "worker"),
+    });
+    expect(edges(reconcile(spec, obs, noPrune))).toEqual([
+      "wait:mysql:service_started",
+      "container:worker.1:create <- wait:mysql:service_started",
+    ]);
   });
 });
 

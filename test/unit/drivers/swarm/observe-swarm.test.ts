@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { swarmDriverIssues } from "../../../../src/drivers/swarm/preflight.js";
 import { judgeSwarmService } from "../../../../src/drivers/swarm/readiness.js";
 import {
   latestTaskErrors,
@@ -8,7 +7,6 @@ import {
   type SwarmTaskItem,
 } from "../../../../src/drivers/swarm/observe-swarm.js";
 import type { SwarmObservedState } from "../../../../src/drivers/swarm/observed-state.js";
-import { serviceSpec, stackSpec } from "../docker/helpers/fixtures.js";
 
 const svc = toObservedService("demo", {
   ID: "S1",
@@ -206,44 +204,5 @@ describe("judgeSwarmService", () => {
         "service_started",
       ).status,
     ).toBe("failed");
-  });
-});
-
-describe("swarmDriverIssues", () => {
-  it("does not warn about restart policies: swarm's default applies when the file gives none", () => {
-    const spec = stackSpec({
-      services: [
-        serviceSpec("job", { deploy: { restartPolicy: { condition: "none", defaulted: true } } }),
-        serviceSpec("app", { restart: "none" }),
-      ],
-    });
-    expect(swarmDriverIssues(spec).warnings).toEqual([]);
-  });
-
-  it("rejects build and network_mode, warns about what swarm ignores and about too few nodes", () => {
-    const spec = stackSpec({
-      services: [
-        serviceSpec("a", {
-          build: { context: "/src", dockerfile: "Dockerfile", args: {}, labels: {} },
-          networkMode: "host",
-        }),
-        serviceSpec("b", {
-          containerName: "bee",
-          links: [{ service: "a", alias: "x" }],
-          replicas: 5,
-          deploy: { placement: { constraints: [], preferences: [], maxReplicasPerNode: 2 } },
-        }),
-      ],
-    });
-    const { errors, warnings } = swarmDriverIssues(spec, 2);
-    expect(errors.map((e) => e.path)).toEqual(["services.a.build", "services.a.network_mode"]);
-    expect(warnings.map((w) => w.path)).toEqual([
-      "services.b.container_name",
-      "services.b.links",
-      "services.b.deploy.placement.max_replicas_per_node",
-    ]);
-    expect(warnings[2]?.message).toBe(
-      "5 replicas with at most 2 per node need 3 nodes; the swarm has 2, so 1 task(s) will stay pending",
-    );
   });
 });

@@ -97,6 +97,37 @@ describe("reconcileSwarm", () => {
     expect(web?.after).toEqual(["network:demo_back:create", "wait:db:service_healthy"]);
   });
 
+  it("waits once per dependency, at the strongest condition its dependents ask for", () => {
+    const two: StackSpec = {
+      ...spec,
+      services: {
+        ...spec.services,
+        worker: serviceSpec("worker", {
+          networks: attach("back"),
+          dependsOn: { db: "service_started" },
+        }),
+      },
+    };
+    const plan = reconcileSwarm(
+      two,
+      {
+        ...desired,
+        services: {
+          ...desired.services,
+          worker: { name: "demo_worker", configHash: "s1:worker", replicas: 1 },
+        },
+      },
+      observed({ services: [] }),
+      { prune: false },
+    );
+    expect(plan.operations.filter((o) => o.kind === "wait-ready").map((o) => o.id)).toEqual([
+      "wait:db:service_healthy",
+    ]);
+    expect(plan.operations.find((o) => o.id === "service:worker:create")?.after).toEqual([
+      "wait:db:service_healthy",
+    ]);
+  });
+
   it("plans nothing for a stack that matches: no spurious rolling restart", () => {
     expect(reconcileSwarm(spec, desired, observed(), { prune: false }).operations).toEqual([]);
   });

@@ -161,6 +161,12 @@ describe("swarmServiceSpec", () => {
     expect(hash({ ...web, deploy: { ...web.deploy, replicas: 9 } })).toBe(hash(web));
     expect(hash({ ...web, environment: { A: "other" } })).not.toBe(hash(web));
     expect(hash({ ...web, image: "app:2" })).not.toBe(hash(web));
+    // The image goes to the swarm as written: a pinned digest that changes is an update.
+    const pinned = (hex: string) => ({ ...web, image: `app@sha256:${hex.repeat(64)}` });
+    expect(
+      swarmServiceSpec({ spec, service: pinned("a"), objects, stackVersion: "1" }).body,
+    ).toMatchObject({ TaskTemplate: { ContainerSpec: { Image: `app@sha256:${"a".repeat(64)}` } } });
+    expect(hash(pinned("a"))).not.toBe(hash(pinned("b")));
     const otherSecret = swarmServiceSpec({
       spec,
       service: web,

@@ -71,6 +71,8 @@ interface FakeContainer {
   slot: number;
   configHash: string;
   image: string;
+  /** The image ID the reference resolved to at create time. */
+  imageId?: string;
   state: ContainerState;
   exitCode?: number;
   hasHealth: boolean;
@@ -116,7 +118,9 @@ export class FakeEngine implements ContainerEngine {
     { id: string; name: string; key: string; configHash: string; stack: string }
   >();
   private readonly volumes = new Map<string, { name: string; key: string; stack: string }>();
-  private readonly images = new Set<string>();
+  /** Image references by name: their current ID and build-hash label. */
+  private readonly images = new Map<string, { id: string; buildHash?: string }>();
+  private imageSerial = 0;
   private readonly behaviors = new Map<string, Behavior>();
   private readonly faults: Fault[] = [];
   private nextId = 1;
@@ -148,8 +152,25 @@ export class FakeEngine implements ContainerEngine {
   }
 
   addImage(image: string): this {
-    this.images.add(image);
+    this.images.set(image, { id: this.newImageId() });
     return this;
+  }
+
+  /** Points `image` at a new image ID, as a `docker build`, pull or tag outside stack would. */
+  moveTag(image: string): string {
+    const id = this.newImageId();
+    this.images.set(image, { id });
+    return id;
+  }
+
+  /** The ID `image` resolves to now, if present. */
+  imageIdOf(image: string): string | undefined {
+    return this.images.get(image)?.id;
+  }
+
+  private newImageId(): string {
+    this.imageSerial += 1;
+    return `sha256:${this.imageSerial.toString(16).padStart(64, "0")}`;
   }
 
   /** Seeds an existing container (running unless `state` says otherwise). */
@@ -289,6 +310,7 @@ export class FakeEngine implements ContainerEngine {
       slot: c.slot,
       configHash: c.configHash,
       image: c.image,
+      ...(c.imageId !== undefined && { imageId: c.imageId }),
       state: c.state,
       ...(c.hasHealth && c.health !== undefined && c.state === "running"
         ? { health: c.health }
@@ -331,6 +353,18 @@ export class FakeEngine implements ContainerEngine {
         .filter((v) => v.stack === stack)
         .map(({ name, key }) => ({ name, key })),
       presentImages: (want?.images ?? []).filter((i) => this.images.has(i)),
+      imageIds: Object.fromEntries(
+        (want?.images ?? []).flatMap((i) => {
+          const found = this.images.get(i);
+          return found === undefined ? [] : [[i, found.id]];
+        }),
+      ),
+      imageBuildHashes: Object.fromEntries(
+        (want?.images ?? []).flatMap((i) => {
+          const hash = this.images.get(i)?.buildHash;
+          return hash === undefined ? [] : [[i, hash]];
+        }),
+      ),
       externalNetworks: (want?.externalNetworks ?? []).filter((n) =>
         this.networkNames().includes(n),
       ),
@@ -347,7 +381,7 @@ export class FakeEngine implements ContainerEngine {
     this.calls.push(`pull ${image}`);
     onProgress?.({ image, status: "Downloading", currentBytes: 5, totalBytes: 10 });
     onProgress?.({ image, status: "Pull complete" });
-    this.images.add(image);
+    if (!this.images.has(image)) this.images.set(image, { id: this.newImageId() });
   }
 
   async createNetwork(stack: string, network: NetworkSpec, configHash: string): Promise<void> {
@@ -401,6 +435,9 @@ export class FakeEngine implements ContainerEngine {
       slot: request.slot,
       configHash: request.configHash,
       image: request.service.image,
+      ...(this.images.has(request.service.image) && {
+        imageId: this.images.get(request.service.image)!.id,
+      }),
       state: "created",
       hasHealth,
       reads: 0,
@@ -415,7 +452,14 @@ export class FakeEngine implements ContainerEngine {
     await this.enter("buildImage", request.image, true);
     this.calls.push(`build ${request.image}`);
     onProgress?.({ image: request.image, status: "Step 1/1 : FROM scratch" });
-    this.images.add(request.image);
+    // Like a cached build: the same build hash gives the same image ID, another one a new ID.
+    const hex = [...`${request.image}@${request.buildHash}`]
+      .reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7)
+      .toString(16);
+    this.images.set(request.image, {
+      id: `sha256:${hex.padStart(64, "f")}`,
+      buildHash: request.buildHash,
+    });
   }
 
   async createIngressContainer(spec: StackSpec, name: string, configHash: string): Promise<string> {

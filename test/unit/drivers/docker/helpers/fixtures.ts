@@ -193,6 +193,8 @@ export interface ObservationOverrides {
   readonly networks?: readonly ObservedNetwork[];
   readonly volumes?: readonly ObservedVolume[];
   readonly presentImages?: readonly string[];
+  readonly imageIds?: Readonly<Record<string, string>>;
+  readonly imageBuildHashes?: Readonly<Record<string, string>>;
   readonly externalNetworks?: readonly string[];
   readonly externalVolumes?: readonly string[];
 }
@@ -205,9 +207,16 @@ export function observation(spec: StackSpec, o: ObservationOverrides = {}): Dock
     networks: o.networks ?? [],
     volumes: o.volumes ?? [],
     presentImages: o.presentImages ?? [],
+    ...(o.imageIds !== undefined && { imageIds: o.imageIds }),
+    ...(o.imageBuildHashes !== undefined && { imageBuildHashes: o.imageBuildHashes }),
     externalNetworks: o.externalNetworks ?? [],
     externalVolumes: o.externalVolumes ?? [],
   };
+}
+
+/** A full image ID made of one repeated hex digit, e.g. `imageId("a")` = `sha256:aaaa...`. */
+export function imageId(digit: string): string {
+  return `sha256:${digit.repeat(64)}`;
 }
 
 /** What the engine looks like right after a successful deploy of `spec`. */

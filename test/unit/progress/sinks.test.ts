@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { JsonSink } from "../../../src/progress/json-sink.js";
+import { PlainSink } from "../../../src/progress/plain-sink.js";
+
+describe("PlainSink", () => {
+  it("labels build output as a build, line by line, and pulls as pulls", () => {
+    const out: string[] = [];
+    const sink = new PlainSink((line) => out.push(line));
+    const image = "realmb/microblog:latest";
+    sink.emit({ type: "build-progress", image, line: "Step 1/13 : FROM debian-base:bookworm" });
+    sink.emit({ type: "build-progress", image, line: " ---> b9c4a35a83bf" });
+    sink.emit({ type: "build-progress", image, line: " ---> b9c4a35a83bf" });
+    sink.emit({ type: "build-progress", image, line: "Step 2/13 : RUN pip install flask" });
+    sink.emit({ type: "pull-progress", image: "redis:7", status: "Downloading" });
+    expect(out.join("")).toBe(
+      [
+        "  build   realmb/microblog:latest: Step 1/13 : FROM debian-base:bookworm",
+        "  build   realmb/microblog:latest:  ---> b9c4a35a83bf",
+        "  build   realmb/microblog:latest: Step 2/13 : RUN pip install flask",
+        "  pull    redis:7: Downloading",
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("JsonSink", () => {
+  it("writes a build line as a build-progress object", () => {
+    const out: string[] = [];
+    const sink = new JsonSink(
+      (line) => out.push(line),
+      () => new Date("2026-01-01T00:00:00Z"),
+    );
+    sink.emit({ type: "build-progress", image: "app:latest", line: "Step 1/2 : FROM base" });
+    expect(out.map((l) => JSON.parse(l) as unknown)).toEqual([
+      {
+        time: "2026-01-01T00:00:00.000Z",
+        type: "build-progress",
+        image: "app:latest",
+        line: "Step 1/2 : FROM base",
+      },
+    ]);
+  });
+});
