@@ -22,7 +22,7 @@ import { DockerEngine } from "./docker-engine.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { DockerOperation } from "./operations.js";
 import { planRemove } from "./plan-remove.js";
-import { dockerDriverIssues, dockerDriverWarnings } from "./preflight.js";
+import { dockerDriverIssues, dockerDriverWarnings, engineWarnings } from "./preflight.js";
 import { reconcile } from "./reconcile.js";
 import { dockerRunner } from "./run-operation.js";
 import { supervise } from "./supervise.js";
@@ -83,9 +83,13 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
   }
 
   async preflight(spec: StackSpec): Promise<DriverIssues> {
+    const errors = dockerDriverIssues(spec);
+    // Errors need no engine; warnings that depend on the engine ask it (its identity is kept).
+    if (errors.length > 0) return { errors, warnings: [], ignoredSettings: [] };
+    const { kind } = await this.engine.identity();
     return {
-      errors: dockerDriverIssues(spec),
-      warnings: dockerDriverWarnings(spec),
+      errors,
+      warnings: [...dockerDriverWarnings(spec), ...engineWarnings(spec, kind)],
       ignoredSettings: [],
     };
   }
@@ -126,7 +130,7 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
     return serviceRows(await this.replicas(stack));
   }
 
-  stats(id: string): Promise<ContainerStats> {
-    return this.engine.stats(id);
+  stats(id: string, options?: { readonly signal?: AbortSignal }): Promise<ContainerStats> {
+    return this.engine.stats(id, options);
   }
 }

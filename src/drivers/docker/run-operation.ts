@@ -44,14 +44,17 @@ async function runOperation(
   switch (op.kind) {
     case "pull-image":
       await call(`pulling image ${op.image}`, () =>
-        engine.pullImage(op.image, (p) =>
-          sink.emit({
-            type: "pull-progress",
-            image: p.image,
-            status: p.status,
-            ...(p.currentBytes === undefined ? {} : { currentBytes: p.currentBytes }),
-            ...(p.totalBytes === undefined ? {} : { totalBytes: p.totalBytes }),
-          }),
+        engine.pullImage(
+          op.image,
+          (p) =>
+            sink.emit({
+              type: "pull-progress",
+              image: p.image,
+              status: p.status,
+              ...(p.currentBytes === undefined ? {} : { currentBytes: p.currentBytes }),
+              ...(p.totalBytes === undefined ? {} : { totalBytes: p.totalBytes }),
+            }),
+          signal === undefined ? {} : { signal },
         ),
       );
       return;
@@ -62,8 +65,10 @@ async function runOperation(
           `cannot build ${op.image}: service ${op.service} has no build settings`,
         );
       await call(`building image ${op.image}`, () =>
-        engine.buildImage({ image: op.image, build, buildHash: buildConfigHash(build) }, (p) =>
-          sink.emit({ type: "pull-progress", image: p.image, status: p.status }),
+        engine.buildImage(
+          { image: op.image, build, buildHash: buildConfigHash(build) },
+          (p) => sink.emit({ type: "pull-progress", image: p.image, status: p.status }),
+          signal === undefined ? {} : { signal },
         ),
       );
       return;
@@ -145,7 +150,7 @@ async function runOperation(
       return;
     case "create-ingress":
       await call(`creating ingress ${op.name}`, () =>
-        startIngress(engine, spec, op.name, ingressConfigHash(spec)),
+        startIngress(engine, spec, op.name, ingressConfigHash(spec), signal),
       );
       return;
     case "wait-ready":
