@@ -106,7 +106,7 @@ configs:
 `);
     const deploy = stack(["deploy", "-c", file, "--progress", "plain", "--wait", name]);
     expect(deploy.status, deploy.stderr).toBe(0);
-    expect(deploy.stderr).toContain(`using the swarm driver (${c.host})`);
+    expect(deploy.stderr).toContain(`using the swarm driver (${c.host}, Docker `);
     const plain = stack(["deploy", "-c", file, "--progress", "plain", "--dry-run", name], null);
     expect(plain.stderr).toContain("using the docker driver");
 
