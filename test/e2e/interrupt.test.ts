@@ -1,12 +1,12 @@
 /**
  * Ctrl-C ends a command on any engine, however quiet the engine is: `stack logs -f` of a
  * replica that never writes (Podman sends no response headers to such a follow request
- * until the container writes), and a deploy waiting for its ingress proxy to see a replica
- * (the wait follows the proxy's log the same way). Run against the default engine and, in
- * the Podman project, against Podman.
+ * until the container writes), a deploy waiting for its ingress proxy to see a replica (the
+ * wait follows the proxy's log the same way), and a deploy in the middle of a long image
+ * build. Run against the default engine and, in the Podman project, against Podman.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -143,5 +143,36 @@ describe.skipIf(engine === undefined)("Ctrl-C on any engine", () => {
       filters: { label: [`${LABELS.stack}=${name}`, `${LABELS.service}=web`] },
     });
     expect(replicas).toHaveLength(2);
+  });
+
+  it("ends a deploy in the middle of an image build, with exit code 130", async () => {
+    const name = uniqueStackName("slowbuild");
+    stacks.push(name);
+    const dir = mkdtempSync(join(tmpdir(), "stack-e2e-"));
+    mkdirSync(join(dir, "app"));
+    // Podman 4.3 goes on building after the client is gone (dockerd stops): the step fails
+    // in the end, so no image is left behind either way.
+    writeFileSync(join(dir, "app", "Dockerfile"), `FROM ${TEST_IMAGE}\nRUN sleep 60 && false\n`);
+    const file = join(dir, "stack.yml");
+    writeFileSync(
+      file,
+      `services:\n  app:\n    image: stack-e2e/slowbuild:${name}\n    build: ./app\n    command: ["sleep", "3600"]\n`,
+    );
+    const deploy = start(["deploy", "-c", file, "--progress", "plain", name]);
+    // The build reports its steps: Ctrl-C once the long one runs ("Step 2/2 : RUN sleep 60
+    // && false" from dockerd, "STEP 2/2: RUN sleep 60 && false" from Podman).
+    await waitFor(() => /RUN sleep 60/.test(deploy.output().stderr), {
+      what: "the build to reach its long step",
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
+    const exit = await interrupt(deploy, 20_000);
+    expect(exit.code, deploy.output().stderr).toBe(130);
+    // Nothing was created from an image that was never built.
+    const created = await docker.listContainers({
+      all: true,
+      filters: { label: [`${LABELS.stack}=${name}`, `${LABELS.service}=app`] },
+    });
+    expect(created).toEqual([]);
   });
 });
