@@ -384,8 +384,8 @@ export function engineRestartWarning(service: ServiceSpec, reason: string): stri
     ignored.push("max_attempts (with condition any)");
   const applies =
     policy.condition === "on-failure"
-      ? `restarts a replica that fails at once${policy.maxAttempts ? `, at most ${policy.maxAttempts} times` : ""}`
-      : "restarts a replica that exits at once, without limit";
+      ? `restarts a replica at once when it fails${policy.maxAttempts ? `, at most ${policy.maxAttempts} times` : ""}`
+      : "restarts a replica at once whenever it exits, without limit";
   return (
     `services.${service.name}: ${reason}; under --watch its replicas keep the engine's own restart policy, which ${applies}` +
     (ignored.length > 0 ? ` (restart_policy ${ignored.join(", ")} not applied)` : "")

@@ -198,10 +198,10 @@ describe("supervise on an engine that cannot change restart policies (Podman 4.3
         "the engine cannot",
       ),
     ).toBe(
-      "services.web: the engine cannot; under --watch its replicas keep the engine's own restart policy, which restarts a replica that exits at once, without limit (restart_policy delay, window, max_attempts (with condition any) not applied)",
+      "services.web: the engine cannot; under --watch its replicas keep the engine's own restart policy, which restarts a replica at once whenever it exits, without limit (restart_policy delay, window, max_attempts (with condition any) not applied)",
     );
     expect(engineRestartWarning(service({ condition: "on-failure" }), "x")).toBe(
-      "services.web: x; under --watch its replicas keep the engine's own restart policy, which restarts a replica that fails at once",
+      "services.web: x; under --watch its replicas keep the engine's own restart policy, which restarts a replica at once when it fails",
     );
   });
 });
