@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README "Run the tests", and what CI runs): sets the machine up,
-# then lint, typecheck and the whole vitest suite (unit, real-engine and end-to-end tests).
+# then lint, typecheck and the whole vitest suite (unit, real-engine and end-to-end tests),
+# then the Podman project (vitest.podman.config.ts: the core scenarios against Podman).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,23 +9,54 @@ bash scripts/setup.sh
 # A two-node Docker Swarm in network namespaces for the swarm driver's tests; the default
 # engine stays a plain engine. Shut down when the run ends so no dockerd outlives it.
 bash scripts/swarm-cluster.sh up >/dev/null
-trap 'bash scripts/swarm-cluster.sh down >/dev/null 2>&1 || true; bash scripts/fault-engine.sh down >/dev/null 2>&1 || true; bash scripts/registry.sh down >/dev/null 2>&1 || true' EXIT
+podman_up=""
+cleanup() {
+  bash scripts/swarm-cluster.sh down >/dev/null 2>&1 || true
+  bash scripts/fault-engine.sh down >/dev/null 2>&1 || true
+  bash scripts/registry.sh down >/dev/null 2>&1 || true
+  # A Podman start still running (the run ended early) finishes first, then all goes.
+  if [[ -n "${podman_up}" ]]; then wait "${podman_up}" 2>/dev/null || true; fi
+  bash scripts/podman-engine.sh down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 # Two local registries (open and htpasswd) holding the test images, reachable as
 # 127.0.0.1:15410/15411 from the default engine and from both swarm nodes.
 bash scripts/registry.sh up >/dev/null
 # A dedicated engine the fault-injection tests stop and start (never the shared default one).
 bash scripts/fault-engine.sh up >/dev/null
+# The Podman engine (installing Debian's podman on first use, copying the test images in)
+# starts in the background while lint and typecheck run; its output goes to a file, and the
+# service it starts is detached (setsid), so nothing holds this script's output open.
+mkdir -p .cache
+bash scripts/podman-engine.sh up >.cache/podman-up.log 2>&1 &
+podman_up=$!
 echo "test: lint"
 npm run --silent lint
 echo "test: typecheck"
 npm run --silent typecheck
 echo "test: vitest"
-mkdir -p .cache
 status=0
+rm -f .cache/vitest.json .cache/vitest-podman.json
 npx vitest run --reporter=default --reporter=json --outputFile=.cache/vitest.json "$@" || status=$?
+echo "test: vitest (Podman)"
+if ! wait "${podman_up}"; then
+  echo "test: scripts/podman-engine.sh up failed:" >&2
+  cat .cache/podman-up.log >&2
+fi
+# Its global setup fails the run (CI=true) when the engine is not up.
+npx vitest run --config vitest.podman.config.ts --passWithNoTests --reporter=default \
+  --reporter=json --outputFile=.cache/vitest-podman.json "$@" || status=$?
 # One plain closing line CI can read whatever the runner prints.
 node -e '
-  const r = JSON.parse(require("fs").readFileSync(".cache/vitest.json", "utf8"));
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  const fs = require("fs");
+  const t = { passed: 0, failed: 0, skipped: 0 };
+  for (const f of [".cache/vitest.json", ".cache/vitest-podman.json"]) {
+    if (!fs.existsSync(f)) continue;
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    t.passed += r.numPassedTests;
+    t.failed += r.numFailedTests;
+    t.skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
 ' || true
 exit "$status"

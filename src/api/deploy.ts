@@ -83,9 +83,15 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
   );
   const driver = await options.driver();
   const { sink } = options;
-  sink.emit({ type: "info", message: `using the ${driver.name} driver (${driver.address})` });
   const issues = await driver.preflight(spec);
   if (issues.errors.length > 0) throw new SpecError(issues.errors);
+  // Which engine answers (Docker, Podman), said the way the driver is; drivers keep the
+  // engine's identity, so this costs no second version call.
+  const { product } = await driver.ping();
+  sink.emit({
+    type: "info",
+    message: `using the ${driver.name} driver (${driver.address}${product === undefined ? "" : `, ${product}`})`,
+  });
   const ignored = new Set(issues.ignoredSettings);
   const security = securityWarnings(spec).filter(
     (w) => !ignored.has((w.path ?? "").split(".").pop() ?? ""),

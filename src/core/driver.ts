@@ -15,6 +15,12 @@ import type { ServiceRow } from "./views.js";
 /** The engine drivers: plain containers on one engine, or services on a Docker Swarm. */
 export type DriverName = "docker" | "swarm";
 
+/**
+ * Which implementation serves the Docker Engine API: dockerd, or Podman's Docker-compatible
+ * service (`podman system service`).
+ */
+export type EngineKind = "docker" | "podman";
+
 /** Facts about the engine a driver talks to. */
 export interface EngineInfo {
   /** Where it is reached, e.g. `unix:///var/run/docker.sock`. */
@@ -23,6 +29,10 @@ export interface EngineInfo {
   readonly apiVersion: string;
   /** True when this engine is an active swarm manager. */
   readonly swarmManager: boolean;
+  /** Which engine answers, from its version reply; undefined when the driver cannot tell. */
+  readonly kind?: EngineKind;
+  /** Product and version for messages, e.g. `Docker 20.10.24` or `Podman 4.3.1`. */
+  readonly product?: string;
 }
 
 /** One stack found on the engine, for `stack ls`. */
@@ -349,10 +359,10 @@ export interface Driver {
   /** Engine events concerning `stack` until `signal` aborts; ends or throws when the stream breaks. */
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
   /**
-   * One CPU and memory sample of replica `id` (may take about a second). Optional: drivers
-   * without it make `ps --stats` say so.
+   * One CPU and memory sample of replica `id` (may take about a second; `signal` ends it
+   * early). Optional: drivers without it make `ps --stats` say so.
    */
-  stats?(id: string): Promise<ContainerStats>;
+  stats?(id: string, options?: { readonly signal?: AbortSignal }): Promise<ContainerStats>;
 
   /**
    * Runs a command in `replica` (one of `replicas()`, running) with its streams attached and

@@ -10,7 +10,8 @@ export type EngineErrorKind =
   | "invalid" // 400 and other client errors: the request is wrong, retrying will not help
   | "server" // 5xx: the engine failed, may succeed on retry
   | "timeout" // a wait ran out
-  | "failed"; // an operation completed but the result is a failure (container exited 1)
+  | "failed" // an operation completed but the result is a failure (container exited 1)
+  | "unsupported"; // the engine lacks the feature (Podman 4.3: no POST /containers/{id}/update)
 
 export class EngineError extends Error {
   readonly kind: EngineErrorKind;

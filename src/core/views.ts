@@ -3,6 +3,7 @@
  * so every driver and the live UI share one definition.
  */
 import { compareNames } from "../model/naming.js";
+import { familiarImageName } from "../model/image-name.js";
 import type { ObservedContainer, ObservedPort } from "./replica.js";
 
 /** One replica as `stack ps` shows it. */
@@ -65,7 +66,7 @@ export function replicaRows(containers: readonly ObservedContainer[]): ReplicaRo
       name: c.name,
       service: c.service,
       slot: c.slot,
-      image: c.image,
+      image: familiarImageName(c.image),
       state: c.state,
       ...(c.health !== undefined && { health: c.health }),
       ...(c.exitCode !== undefined && !running && { exitCode: c.exitCode }),
@@ -98,7 +99,7 @@ export function serviceRows(containers: readonly ObservedContainer[]): ServiceRo
       mode: "replicated" as const,
       running: list.filter((c) => c.state === "running").length,
       desired: slots.size,
-      image: list[list.length - 1]?.image ?? "",
+      image: familiarImageName(list[list.length - 1]?.image ?? ""),
       ports: uniquePorts(list.flatMap((c) => c.ports)),
     };
   });

@@ -14,7 +14,7 @@ export const DEFAULT_INGRESS_IMAGE = "haproxy:2.8";
  * driver generates (src/drivers/docker/ingress-config.ts) changes, so running ingresses are
  * recreated with it.
  */
-export const INGRESS_HASH_VERSION = "ingress-v5";
+export const INGRESS_HASH_VERSION = "ingress-v6";
 
 /** First port the ingress listens on inside its container (unprivileged, any image user). */
 export const INGRESS_LISTEN_BASE = 20000;

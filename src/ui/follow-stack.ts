@@ -163,7 +163,7 @@ export async function followStack(
       await Promise.all(
         running.map(async (c) => {
           try {
-            const stats = await read(c.id);
+            const stats = await read(c.id, { signal });
             if (!signal.aborted) dispatch({ type: "stats", id: c.id, stats });
           } catch {
             // gone or stopped meanwhile: the next observation shows why

@@ -8,6 +8,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { PassThrough } from "node:stream";
+import { finished } from "node:stream/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { LABELS } from "../../src/drivers/docker-api/labels.js";
 import {
@@ -33,7 +35,11 @@ function stack(args: string[], env: Record<string, string> = {}): SpawnSyncRetur
   });
 }
 
-/** `docker exec` as `user`, returning exit code and output. */
+/**
+ * `docker exec` as `user`, returning exit code and output. Without a TTY the output is
+ * framed (stdout/stderr multiplexed) on every engine; dockerode's demuxer strips the frames.
+ * (Started with `Tty: true` it came raw from dockerd 20.10 but still framed from Podman 4.3.)
+ */
 async function execAs(id: string, user: string, cmd: string[]) {
   const exec = await docker.getContainer(id).exec({
     Cmd: cmd,
@@ -41,9 +47,12 @@ async function execAs(id: string, user: string, cmd: string[]) {
     AttachStdout: true,
     AttachStderr: true,
   });
-  const stream = await exec.start({ Detach: false, Tty: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const output = new PassThrough();
   const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  output.on("data", (c: Buffer) => chunks.push(c));
+  docker.modem.demuxStream(stream, output, output);
+  await finished(stream);
   const info = await exec.inspect();
   return { code: info.ExitCode, out: Buffer.concat(chunks).toString() };
 }

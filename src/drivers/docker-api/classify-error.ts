@@ -47,6 +47,21 @@ export function engineMessage(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * True for Podman's answer to a name already taken: 500, not 409, with the reason in `cause`
+ * (checked on podman 4.3.1: "that name is already in use" for a container create or rename,
+ * "network already exists" for a network create).
+ */
+function podmanNameConflict(err: unknown, status: number): boolean {
+  if (status !== 500) return false;
+  const json = asErrorLike(err).json;
+  const cause =
+    typeof json === "object" && json !== null && !Buffer.isBuffer(json)
+      ? (json as { cause?: unknown }).cause
+      : undefined;
+  return typeof cause === "string" && /already in use|already exists/.test(cause);
+}
+
 function kindForStatus(status: number): EngineErrorKind {
   if (status === 304) return "not-modified";
   if (status === 404) return "not-found";
@@ -60,8 +75,8 @@ function kindForStatus(status: number): EngineErrorKind {
  * Turns anything dockerode, docker-modem or Node's sockets throw into an `EngineError`,
  * the one place errors are classified: socket failures (refused, missing socket, permission,
  * timeout, reset, "socket hang up") -> `unavailable` with a message naming `address` and
- * what to try; HTTP 304 not-modified, 404 not-found, 409 conflict, 5xx server, other 4xx
- * invalid. The message starts with `context` (what was being done) and includes the engine's
+ * what to try; HTTP 304 not-modified, 404 not-found, 409 conflict (and Podman's 500 for a
+ * name in use), 5xx server, other 4xx invalid. The message starts with `context` (what was being done) and includes the engine's
  * own message. An `EngineError` passes through unchanged.
  */
 export function toEngineError(err: unknown, context: string, address?: string): EngineError {
@@ -72,7 +87,8 @@ export function toEngineError(err: unknown, context: string, address?: string): 
   if (status !== undefined) {
     const detail =
       engineMessage(err) ?? (typeof e.reason === "string" ? e.reason : `HTTP ${status}`);
-    return new EngineError(kindForStatus(status), `${context}: ${detail}`, {
+    const kind = podmanNameConflict(err, status) ? "conflict" : kindForStatus(status);
+    return new EngineError(kind, `${context}: ${detail}`, {
       statusCode: status,
       cause: err,
     });

@@ -8,6 +8,9 @@
  * by the `<stack>_` name prefix, so one with a custom `name:` is missed; events are only a
  * trigger to re-observe, so a missed one delays nothing that the next observation misses.
  * Killing a container yields `kill` then `die` (attribute exitCode), then `stop` if stopped.
+ * Podman 4.3 differs: volume events have an empty Actor.ID and the name in
+ * Actor.Attributes.name; networks send no create/remove events (connect/disconnect only,
+ * naming the network); a restart by the engine's own policy comes as `restart`.
  */
 import { LABELS } from "./labels.js";
 import type { EngineEvent } from "../../core/driver.js";
@@ -49,7 +52,8 @@ export function toStackEvent(raw: RawEngineEvent, stack: string): EngineEvent | 
       return { type: "network", action, name };
     }
     case "volume": {
-      const name = raw.Actor?.ID;
+      const id = raw.Actor?.ID;
+      const name = id !== undefined && id !== "" ? id : attributes["name"];
       if (name === undefined || !name.startsWith(prefix)) return undefined;
       return { type: "volume", action, name };
     }

@@ -6,7 +6,7 @@
  */
 import type Dockerode from "dockerode";
 import type { PullProgress } from "../../core/driver.js";
-import { EngineError } from "../../core/errors.js";
+import { EngineError, InterruptedError } from "../../core/errors.js";
 import { engineMessage } from "./classify-error.js";
 
 interface PullMessage {
@@ -26,7 +26,10 @@ export async function pullImage(
   image: string,
   onProgress: ((p: PullProgress) => void) | undefined,
   fail: (err: unknown, context: string) => EngineError,
+  options: { readonly signal?: AbortSignal } = {},
 ): Promise<void> {
+  const { signal } = options;
+  const interrupted = () => new InterruptedError(`interrupted pulling ${image}`);
   const context = `pull image ${image}`;
   const layers = new Map<string, { current: number; total: number }>();
   const report = (message: PullMessage): void => {
@@ -49,7 +52,7 @@ export async function pullImage(
   };
   let failure: string | undefined;
   try {
-    const stream = await docker.pull(image);
+    const stream = await docker.pull(image, signal === undefined ? {} : { abortSignal: signal });
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(
         stream,
@@ -63,12 +66,15 @@ export async function pullImage(
       );
     });
   } catch (err) {
+    if (signal?.aborted === true) throw interrupted();
     throw pullError(
       image,
       engineMessage(err) ?? (err instanceof Error ? err.message : String(err)),
       fail(err, context),
     );
   }
+  // An aborted request ends the stream as if the pull had finished.
+  if (signal?.aborted === true) throw interrupted();
   if (failure !== undefined) throw pullError(image, failure, undefined);
 }
 

@@ -11,6 +11,10 @@
  *   a legacy `Binds` entry creates the directory: `createHostPath` binds therefore go to Binds.
  * - Secrets and configs are not mounts: the driver writes them into the created container
  *   (see `secret-files.ts` for why); only their objects are checked here.
+ * - Podman 4.3's compatible create splits every argument of a `CMD` healthcheck on
+ *   whitespace (`["CMD", "python3", "-c", "import x; ..."]` is stored as `python3 -c import
+ *   x; ...`), so such a check fails, or passes when it should not; `CMD-SHELL` strings are
+ *   kept whole. On Podman such a test is sent as `CMD-SHELL` with each argument quoted.
  */
 import { LABELS } from "../docker-api/labels.js";
 import { containerName as slotContainerName } from "../../model/naming.js";
@@ -18,6 +22,7 @@ import { EngineError } from "../../core/errors.js";
 import { ingressPorts } from "../../model/ingress.js";
 import { fileSources, readOnlyFileDirs } from "./secret-files.js";
 import type { MountSpec, ServiceSpec, StackSpec } from "../../model/types.js";
+import type { EngineKind } from "../../core/driver.js";
 
 /** Per-network endpoint settings (`EndpointSettings` of the Engine API, the fields we set). */
 export interface EndpointConfig {
@@ -141,9 +146,27 @@ export interface ContainerConfigInput {
   readonly stackVersion: string;
   /** Engine API version, e.g. `1.41`; enables `StartInterval` from 1.44. Default 1.41. */
   readonly apiVersion?: string;
+  /** The engine that will run it; Podman needs healthcheck commands in another form. Default docker. */
+  readonly engine?: EngineKind;
 }
 
 const NS_PER_MS = 1_000_000;
+
+/** `arg` quoted for a POSIX shell: single quotes, a single quote inside as `'\''`. */
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A healthcheck `test` in the form `engine` runs as written: on Podman a `CMD` test with an
+ * argument containing whitespace becomes `CMD-SHELL` with every argument shell-quoted (it
+ * would be split otherwise); anything else is returned as it is.
+ */
+export function healthcheckTest(test: readonly string[], engine: EngineKind): string[] {
+  const [kind, ...args] = test;
+  if (engine !== "podman" || kind !== "CMD" || !args.some((a) => /\s/.test(a))) return [...test];
+  return ["CMD-SHELL", args.map(shellQuote).join(" ")];
+}
 
 /** Compares dotted API versions (`1.41` < `1.44`). */
 export function apiVersionAtLeast(version: string, wanted: string): boolean {
@@ -388,7 +411,9 @@ export function containerCreatePlan(input: ContainerConfigInput): ContainerCreat
       body.Healthcheck = { Test: ["NONE"] };
     } else {
       const hc = service.healthcheck;
-      const out: NonNullable<ContainerCreateBody["Healthcheck"]> = { Test: [...hc.test] };
+      const out: NonNullable<ContainerCreateBody["Healthcheck"]> = {
+        Test: healthcheckTest(hc.test, input.engine ?? "docker"),
+      };
       if (hc.intervalMs !== undefined) out.Interval = hc.intervalMs * NS_PER_MS;
       if (hc.timeoutMs !== undefined) out.Timeout = hc.timeoutMs * NS_PER_MS;
       if (hc.startPeriodMs !== undefined) out.StartPeriod = hc.startPeriodMs * NS_PER_MS;

@@ -3,7 +3,9 @@
  * images on one Docker engine. `DockerEngine` implements it over dockerode; unit tests use
  * an in-memory fake. Every method throws `EngineError` only. Idempotent where the engine
  * allows: stopping a stopped container and removing a missing one succeed, so a re-run after
- * a crash is safe.
+ * a crash is safe. Long calls (pull, build, log and event streams, stats) take an abort
+ * signal that reaches the request itself, so Ctrl-C ends them on any engine: pull and build
+ * then throw `InterruptedError`, the streams end quietly.
  */
 import type {
   ContainerStats,
@@ -27,6 +29,7 @@ import type {
 } from "../../model/types.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { OneOffSettings } from "./one-off-config.js";
+import type { EngineIdentity } from "../docker-api/engine-info.js";
 
 /** Everything needed to create one replica container. */
 export interface ContainerRequest {
@@ -70,16 +73,26 @@ export interface ContainerEngine {
   readonly address: string;
 
   ping(): Promise<EngineInfo>;
+  /** Which engine this is (Docker or Podman) and the API version it speaks; read once, kept. */
+  identity(): Promise<EngineIdentity>;
   /** Reads the stack's objects by label; `wants` lists images and externals to check. */
   observe(stack: string, wants?: ObserveWants): Promise<DockerObservedState>;
   listStacks(): Promise<readonly StackSummary[]>;
 
-  pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  pullImage(
+    image: string,
+    onProgress?: (p: PullProgress) => void,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<void>;
   /**
    * Builds `request.build` into the image `request.image`, labelled with `request.buildHash`;
    * `onProgress` gets each build output line as its `status`.
    */
-  buildImage(request: BuildRequest, onProgress?: (p: PullProgress) => void): Promise<void>;
+  buildImage(
+    request: BuildRequest,
+    onProgress?: (p: PullProgress) => void,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<void>;
 
   createNetwork(stack: string, network: NetworkSpec, configHash: string): Promise<void>;
   removeNetwork(idOrName: string): Promise<void>;
@@ -114,7 +127,8 @@ export interface ContainerEngine {
   inspectContainer(id: string): Promise<ObservedContainer | undefined>;
   /**
    * Changes the engine restart policy of container `id` in place (no recreate), e.g. to
-   * `none` while `stack deploy --watch` applies the policy itself.
+   * `none` while `stack deploy --watch` applies the policy itself. Throws EngineError
+   * `unsupported` when the engine cannot (Podman 4.3), and from then on without asking it.
    */
   updateRestartPolicy(id: string, policy: RestartPolicySpec): Promise<void>;
 
@@ -126,8 +140,6 @@ export interface ContainerEngine {
   /** ContainerEngine events concerning `stack` until `signal` aborts; ends or throws when the stream breaks. */
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
   /** One CPU and memory sample of container `id` (takes about a second). */
-  stats(id: string): Promise<ContainerStats>;
-
   /** Runs a command in running container `id` with the streams attached; its exit code. */
   exec(id: string, options: ExecOptions): Promise<number>;
   /**
@@ -150,4 +162,5 @@ export interface ContainerEngine {
   imageInfo(reference: string): Promise<ImageInfo | undefined>;
   /** The labels of container `id`, or undefined when it no longer exists. */
   containerLabels(id: string): Promise<Readonly<Record<string, string>> | undefined>;
+  stats(id: string, options?: { readonly signal?: AbortSignal }): Promise<ContainerStats>;
 }

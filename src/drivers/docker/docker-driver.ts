@@ -41,7 +41,7 @@ import { DockerEngine } from "./docker-engine.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { DockerOperation } from "./operations.js";
 import { planRemove } from "./plan-remove.js";
-import { dockerDriverIssues, dockerDriverWarnings } from "./preflight.js";
+import { dockerDriverIssues, dockerDriverWarnings, engineWarnings } from "./preflight.js";
 import { reconcile } from "./reconcile.js";
 import { dockerRunner } from "./run-operation.js";
 import { supervise } from "./supervise.js";
@@ -102,14 +102,13 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
   }
 
   async preflight(spec: StackSpec): Promise<DriverIssues> {
-    // Only annotations depend on the engine's version: ask it only when a service sets them.
-    const annotated = Object.values(spec.services).some(
-      (s) => s.annotations !== undefined && Object.keys(s.annotations).length > 0,
-    );
-    const apiVersion = annotated ? (await this.engine.ping()).apiVersion : undefined;
+    const errors = dockerDriverIssues(spec);
+    // Errors need no engine; warnings that depend on the engine ask it (its identity is kept).
+    if (errors.length > 0) return { errors, warnings: [], ignoredSettings: [] };
+    const { kind, apiVersion } = await this.engine.identity();
     return {
-      errors: dockerDriverIssues(spec),
-      warnings: dockerDriverWarnings(spec, apiVersion),
+      errors,
+      warnings: [...dockerDriverWarnings(spec, apiVersion), ...engineWarnings(spec, kind)],
       ignoredSettings: [],
     };
   }
@@ -152,8 +151,8 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
     return serviceRows((await this.engine.observe(stack)).containers);
   }
 
-  stats(id: string): Promise<ContainerStats> {
-    return this.engine.stats(id);
+  stats(id: string, options?: { readonly signal?: AbortSignal }): Promise<ContainerStats> {
+    return this.engine.stats(id, options);
   }
 
   exec(replica: ObservedContainer, options: ExecOptions): Promise<number> {

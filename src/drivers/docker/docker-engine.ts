@@ -1,8 +1,12 @@
 import Dockerode from "dockerode";
-import { readEngineInfo } from "../docker-api/engine-info.js";
+import {
+  readEngineIdentity,
+  readEngineInfo,
+  type EngineIdentity,
+} from "../docker-api/engine-info.js";
 import { AttachmentGate } from "./attachment-gate.js";
 import pLimit from "p-limit";
-import { EngineError } from "../../core/errors.js";
+import { EngineError, InterruptedError } from "../../core/errors.js";
 import { stackFilter, LABELS } from "../docker-api/labels.js";
 import type {
   ContainerStats,
@@ -54,8 +58,9 @@ import { parseJsonLines, toStackEvent } from "../docker-api/events.js";
 import type { RawEngineEvent } from "../docker-api/events.js";
 import { withEventDetails, type RawEventDetails } from "../docker-api/event-details.js";
 import { STACK_VERSION } from "../docker-api/stack-version.js";
-import { toContainerStats } from "./stats.js";
+import { needsSecondSample, pairSamples, toContainerStats } from "./stats.js";
 import type { RawContainerStats } from "./stats.js";
+import { sleep } from "../../core/retry-policy.js";
 
 /** How many inspect/image calls observation runs at once. */
 const OBSERVE_CONCURRENCY = 16;
@@ -83,6 +88,16 @@ function isReadable(
   return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 }
 
+/** `{ abortSignal }` for a dockerode call when there is a signal: the request itself is aborted. */
+function abortable(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal };
+}
+
+/** Throws `InterruptedError` when `signal` aborted: what was being done stopped half way. */
+function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted === true) throw new InterruptedError(`interrupted ${what}`);
+}
+
 /** Destroys `stream` (ending its iteration) when `signal` aborts; returns the unsubscribe. */
 function destroyOnAbort(
   stream: NodeJS.ReadableStream,
@@ -104,12 +119,22 @@ function destroyOnAbort(
  * stop of a stopped container answer 304; stop/remove of a missing container 404; a network
  * create with a taken name 409 (with CheckDuplicate); a volume create with a taken name 201
  * returning the existing volume unchanged.
+ *
+ * Podman's Docker-compatible service (checked on podman 4.3.1, API 1.41) is served by the same
+ * client; where it differs, the difference is handled here or in the pure mappings this class
+ * calls, from the engine's identity (its version reply, read once) or from the reply itself:
+ * a follow request gets no response headers until the container writes (the abort signal
+ * goes into the request), `POST /containers/{id}/update` answers 404 (`unsupported`), stats
+ * come without a previous sample (a second one is taken), name conflicts answer 500
+ * (classify-error.ts), healthcheck CMD arguments are split on whitespace (container-config.ts).
  */
 export class DockerEngine implements ContainerEngine {
   readonly address: string;
   private readonly docker: Dockerode;
   private readonly stackVersion: string;
-  private apiVersion: Promise<string> | undefined;
+  private identityRead: Promise<EngineIdentity> | undefined;
+  /** Set once the engine answered that it cannot update a restart policy (Podman 4.3). */
+  private restartPolicyUpdate: "unknown" | "unsupported" = "unknown";
   private readonly gate = new AttachmentGate();
 
   constructor(options: DockerEngineOptions) {
@@ -143,20 +168,24 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
-  /** The engine's API version (cached); StartInterval and similar depend on it. */
-  private engineApiVersion(): Promise<string> {
-    this.apiVersion ??= this.call("read engine version", () => this.docker.version()).then(
-      (v) => v.ApiVersion,
-      (err: unknown) => {
-        this.apiVersion = undefined;
-        throw err;
-      },
-    );
-    return this.apiVersion;
+  /**
+   * Which engine this is (Docker or Podman) and the API version it speaks, read once from its
+   * version reply and kept (a failed read is tried again next time). Create bodies
+   * (StartInterval, healthchecks) and the driver's preflight depend on it.
+   */
+  identity(): Promise<EngineIdentity> {
+    if (this.identityRead === undefined) {
+      const read = readEngineIdentity(this.docker, this.address);
+      this.identityRead = read;
+      read.catch(() => {
+        if (this.identityRead === read) this.identityRead = undefined;
+      });
+    }
+    return this.identityRead;
   }
 
   async ping(): Promise<EngineInfo> {
-    return readEngineInfo(this.docker, this.address);
+    return readEngineInfo(this.docker, this.address, this.identity());
   }
 
   async observe(stack: string, want?: ObserveWants): Promise<DockerObservedState> {
@@ -256,8 +285,18 @@ export class DockerEngine implements ContainerEngine {
     return summariseStacks(containers, networks, volumes);
   }
 
-  async pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    await pullImage(this.docker, image, onProgress, (err, context) => this.fail(err, context));
+  async pullImage(
+    image: string,
+    onProgress?: (p: PullProgress) => void,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<void> {
+    await pullImage(
+      this.docker,
+      image,
+      onProgress,
+      (err, context) => this.fail(err, context),
+      options,
+    );
   }
 
   async createNetwork(stack: string, network: NetworkSpec, configHash: string): Promise<void> {
@@ -316,8 +355,8 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async createContainer(request: ContainerRequest): Promise<string> {
-    const apiVersion = await this.engineApiVersion();
-    const input = { ...request, stackVersion: this.stackVersion, apiVersion };
+    const { apiVersion, kind } = await this.identity();
+    const input = { ...request, stackVersion: this.stackVersion, apiVersion, engine: kind };
     const plan =
       request.oneOff === undefined
         ? containerCreatePlan(input)
@@ -389,7 +428,11 @@ export class DockerEngine implements ContainerEngine {
     );
   }
 
-  async buildImage(request: BuildRequest, onProgress?: (p: PullProgress) => void): Promise<void> {
+  async buildImage(
+    request: BuildRequest,
+    onProgress?: (p: PullProgress) => void,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<void> {
     const { build, image } = request;
     const context = `build image ${image}`;
     const files = await this.call(context, () => contextFiles(build.context, build.dockerfile));
@@ -399,10 +442,13 @@ export class DockerEngine implements ContainerEngine {
         { context: build.context, src: files },
         // Several tags go as repeated `t=` parameters (docker-modem sends a list that way);
         // dockerode's type allows one.
-        buildQuery(image, build, {
-          ...build.labels,
-          [LABELS.buildHash]: request.buildHash,
-        }) as unknown as Dockerode.ImageBuildOptions,
+        {
+          ...buildQuery(image, build, {
+            ...build.labels,
+            [LABELS.buildHash]: request.buildHash,
+          }),
+          ...abortable(options.signal),
+        } as unknown as Dockerode.ImageBuildOptions,
       );
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(
@@ -421,8 +467,11 @@ export class DockerEngine implements ContainerEngine {
         );
       });
     } catch (err) {
+      throwIfAborted(options.signal, `building ${image}`);
       throw this.fail(err, context);
     }
+    // An aborted request ends the stream as if the build had finished.
+    throwIfAborted(options.signal, `building ${image}`);
     if (failure !== undefined)
       throw new EngineError("invalid", `${context} from ${build.context}: ${failure}`);
   }
@@ -490,11 +539,21 @@ export class DockerEngine implements ContainerEngine {
       timestamps: true,
       ...(options.tail !== undefined ? { tail: options.tail } : {}),
     };
-    const raw: unknown = await this.call<unknown>(context, () =>
-      options.follow === true
-        ? this.docker.getContainer(id).logs({ ...base, follow: true })
-        : this.docker.getContainer(id).logs({ ...base, follow: false }),
-    );
+    // The signal goes into the request itself: Podman 4.3 sends no response headers to a
+    // follow request until the container writes, so a signal attached to the stream once it
+    // arrives would never fire for a silent replica (and `logs -f` would ignore Ctrl-C).
+    const signal = abortable(options.signal);
+    let raw: unknown;
+    try {
+      raw = await this.call<unknown>(context, () =>
+        options.follow === true
+          ? this.docker.getContainer(id).logs({ ...base, ...signal, follow: true })
+          : this.docker.getContainer(id).logs({ ...base, ...signal, follow: false }),
+      );
+    } catch (err) {
+      if (options.signal?.aborted === true) return;
+      throw err;
+    }
     const source: AsyncIterable<Buffer | string> = isReadable(raw)
       ? raw
       : (async function* () {
@@ -523,9 +582,18 @@ export class DockerEngine implements ContainerEngine {
     if (signal.aborted) return;
     // Label filters would drop network and volume events (they carry no labels): filter
     // by type here and by stack in toStackEvent.
-    const stream = await this.call(context, () =>
-      this.docker.getEvents({ filters: { type: ["container", "network", "volume"] } }),
-    );
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.call(context, () =>
+        this.docker.getEvents({
+          filters: { type: ["container", "network", "volume"] },
+          ...abortable(signal),
+        }),
+      );
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
     const unsubscribe = destroyOnAbort(stream, signal);
     try {
       for await (const raw of parseJsonLines(stream as AsyncIterable<Buffer | string>)) {
@@ -557,17 +625,49 @@ export class DockerEngine implements ContainerEngine {
         : policy.condition === "on-failure"
           ? { Name: "on-failure", MaximumRetryCount: policy.maxAttempts ?? 0 }
           : { Name: "always" };
-    await this.call(`update restart policy of container ${id}`, () =>
-      this.docker.getContainer(id).update({ RestartPolicy }),
+    const context = `update restart policy of container ${id}`;
+    if (this.restartPolicyUpdate === "unsupported") throw this.cannotUpdatePolicy(context);
+    try {
+      await this.call(context, () => this.docker.getContainer(id).update({ RestartPolicy }));
+    } catch (err) {
+      // Podman 4.3 has no compat POST /containers/{id}/update: it answers 404 "Not Found"
+      // (text/plain) for a container that exists (and libpod's own update endpoint ignores
+      // restart policies). A 404 for a container that is gone stays not-found.
+      if (
+        !isEngineErrorKind(err, "not-found") ||
+        (await this.inspectRaw(id, context)) === undefined
+      )
+        throw err;
+      this.restartPolicyUpdate = "unsupported";
+      throw this.cannotUpdatePolicy(context, err);
+    }
+  }
+
+  private cannotUpdatePolicy(context: string, cause?: unknown): EngineError {
+    return new EngineError(
+      "unsupported",
+      `${context}: the engine at ${this.address} cannot change the restart policy of an existing container (POST /containers/{id}/update answers 404)`,
+      { statusCode: 404, ...(cause === undefined ? {} : { cause }) },
     );
   }
 
-  async stats(id: string): Promise<ContainerStats> {
-    const raw = await this.call(
-      `read stats of container ${id}`,
-      () => this.docker.getContainer(id).stats({ stream: false }) as Promise<RawContainerStats>,
-    );
-    return toContainerStats(raw);
+  async stats(
+    id: string,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<ContainerStats> {
+    const read = async (): Promise<RawContainerStats> => {
+      const raw: unknown = await this.call(`read stats of container ${id}`, () =>
+        this.docker.getContainer(id).stats({ stream: false, ...abortable(options.signal) }),
+      );
+      // Podman answers a stopped container with 200 and an empty body.
+      return typeof raw === "object" && raw !== null ? (raw as RawContainerStats) : {};
+    };
+    const first = await read();
+    if (!needsSecondSample(first)) return toContainerStats(first);
+    // dockerd samples twice itself; Podman 4.3 answers at once with an empty previous
+    // sample, so the CPU share needs a second sample of our own, a second later.
+    await sleep(1000, options.signal);
+    return toContainerStats(pairSamples(first, await read()));
   }
 
   exec(id: string, options: ExecOptions): Promise<number> {

@@ -2,11 +2,14 @@
  * The stack's ingress proxy as an engine create body. PURE: the same spec always gives the
  * same body, so it is unit-tested without an engine.
  *
- * HAProxy facts relied on (checked with Debian bookworm's haproxy 2.6 on dockerd 20.10):
- * `server-template` with `resolvers` against the engine's embedded DNS (127.0.0.11) fills
- * its slots with every address the service name resolves to on the shared network, and
- * follows scale-ups, scale-downs and replacements without a reload; `init-addr none` lets it
- * start before any replica exists.
+ * HAProxy facts relied on (checked with Debian bookworm's haproxy 2.6 on dockerd 20.10 and
+ * podman 4.3.1): `server-template` with `resolvers` against the engine's DNS fills its slots
+ * with every address the service name resolves to on the shared network, and follows
+ * scale-ups, scale-downs and replacements without a reload; `init-addr none` lets it start
+ * before any replica exists. The resolver comes from the container's /etc/resolv.conf
+ * (`parse-resolv-conf`), which each engine writes for its own DNS: dockerd's embedded server
+ * at 127.0.0.11, Podman's aardvark-dns at the network's gateway (e.g. 10.89.0.1, beside the
+ * host's nameservers, which answer no service name; HAProxy takes the valid answer).
  *
  * Changing the generated configuration means bumping INGRESS_HASH_VERSION (spec/ingress.ts).
  */
@@ -28,7 +31,7 @@ export const INGRESS_CONFIG_PATH = "/tmp/stack-ingress.cfg";
 
 /**
  * The HAProxy configuration for `routes`: one TCP frontend per route and one backend that
- * resolves the service name through the engine's DNS, health-checks every replica (TCP
+ * resolves the service name through the engine's DNS (the nameservers of resolv.conf), health-checks every replica (TCP
  * connect each second) and balances round robin. A connection that cannot reach a replica
  * (one just stopped, or not listening yet) is retried on another one, so rolling updates
  * lose no new connection.
@@ -40,7 +43,7 @@ export function haproxyConfig(routes: readonly IngressRoute[]): string {
     "  maxconn 4096",
     "",
     "resolvers docker",
-    "  nameserver dns1 127.0.0.11:53",
+    "  parse-resolv-conf",
     "  resolve_retries 3",
     "  timeout resolve 500ms",
     "  timeout retry 500ms",

@@ -89,6 +89,28 @@ export function normaliseImageId(value: string | undefined): string | undefined 
   return match === null ? undefined : `sha256:${(match[1] as string).toLowerCase()}`;
 }
 
+/**
+ * Podman's own container states as the Docker states they correspond to (checked on podman
+ * 4.3.1, whose inspect passes them through): "stopping" lasts the whole stop grace period,
+ * during which dockerd still reports "running"; "stopped" follows a crash until the engine's
+ * restart policy restarts the container or leaves it "exited"; "initialized" is the moment
+ * between init and start (during a restart), and "configured" a container never
+ * initialised, both "created" on dockerd. Other states pass unchanged.
+ */
+function engineState(status: string): string {
+  switch (status) {
+    case "stopping":
+      return "running";
+    case "stopped":
+      return "exited";
+    case "initialized":
+    case "configured":
+      return "created";
+    default:
+      return status;
+  }
+}
+
 /** The engine reports "never" as Go's zero time. */
 function timestamp(value: string | undefined): string | undefined {
   if (value === undefined || value === "" || value.startsWith("0001-01-01")) return undefined;
@@ -172,7 +194,7 @@ export function toObservedContainer(
   if (service === "" && options?.requireService !== false) return undefined;
   const slotValue = Number(labels[LABELS.slot]);
   const slot = !ingress && Number.isInteger(slotValue) && slotValue > 0 ? slotValue : 0;
-  const rawState = inspect?.State?.Status ?? item.State ?? "created";
+  const rawState = engineState(inspect?.State?.Status ?? item.State ?? "created");
   const state: ContainerState = CONTAINER_STATES.has(rawState)
     ? (rawState as ContainerState)
     : "dead";

@@ -1,3 +1,4 @@
+import type { EngineKind } from "../../core/driver.js";
 import { ingressPorts } from "../../model/ingress.js";
 import type { SpecIssue, SpecWarning, StackSpec } from "../../model/types.js";
 import { unsupportedBuildSettings } from "./build-options.js";
@@ -61,6 +62,29 @@ export function dockerDriverWarnings(spec: StackSpec, apiVersion?: string): Spec
     if (apiVersion !== undefined)
       for (const message of dockerUnsupportedSettings(s, apiVersion))
         warnings.push({ path: `services.${s.name}`, message });
+  }
+  return warnings;
+}
+
+/**
+ * Warnings for settings the engine `engine` treats differently. Podman (checked on 4.3.1):
+ * a service's `ulimits` replace the engine's `default_ulimits` instead of adding to them, so
+ * a limit the file does not set falls back to Podman's built-in default (nofile 1048576,
+ * nproc unlimited), which the runtime refuses to set where the host's hard limit is lower
+ * ("error setting rlimit type 7" for nofile, "type 6" for nproc): the replica never starts.
+ */
+export function engineWarnings(spec: StackSpec, engine: EngineKind): SpecWarning[] {
+  if (engine !== "podman") return [];
+  const warnings: SpecWarning[] = [];
+  for (const s of Object.values(spec.services).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const set = Object.keys(s.ulimits);
+    if (set.length === 0) continue;
+    const missing = ["nofile", "nproc"].filter((n) => !set.includes(n));
+    if (missing.length === 0) continue;
+    warnings.push({
+      path: `services.${s.name}.ulimits`,
+      message: `on Podman, ulimits replace the engine's default_ulimits: ${missing.join(" and ")} then fall${missing.length === 1 ? "s" : ""} back to Podman's built-in default, which a host with lower hard limits refuses ("error setting rlimit"); set ${missing.join(" and ")} here too`,
+    });
   }
   return warnings;
 }

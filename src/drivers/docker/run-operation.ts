@@ -44,14 +44,17 @@ async function runOperation(
   switch (op.kind) {
     case "pull-image":
       await call(`pulling image ${op.image}`, () =>
-        engine.pullImage(op.image, (p) =>
-          sink.emit({
-            type: "pull-progress",
-            image: p.image,
-            status: p.status,
-            ...(p.currentBytes === undefined ? {} : { currentBytes: p.currentBytes }),
-            ...(p.totalBytes === undefined ? {} : { totalBytes: p.totalBytes }),
-          }),
+        engine.pullImage(
+          op.image,
+          (p) =>
+            sink.emit({
+              type: "pull-progress",
+              image: p.image,
+              status: p.status,
+              ...(p.currentBytes === undefined ? {} : { currentBytes: p.currentBytes }),
+              ...(p.totalBytes === undefined ? {} : { totalBytes: p.totalBytes }),
+            }),
+          signal === undefined ? {} : { signal },
         ),
       );
       return;
@@ -63,8 +66,10 @@ async function runOperation(
         );
       await call(`building image ${op.image}`, () =>
         // The engine hands each output line over as a progress status: it is a build line.
-        engine.buildImage({ image: op.image, build, buildHash: buildConfigHash(build) }, (p) =>
-          sink.emit({ type: "build-progress", image: p.image, line: p.status }),
+        engine.buildImage(
+          { image: op.image, build, buildHash: buildConfigHash(build) },
+          (p) => sink.emit({ type: "build-progress", image: p.image, line: p.status }),
+          signal === undefined ? {} : { signal },
         ),
       );
       return;
@@ -147,7 +152,7 @@ async function runOperation(
       return;
     case "create-ingress":
       await call(`creating ingress ${op.name}`, () =>
-        startIngress(engine, spec, op.name, ingressConfigHash(spec)),
+        startIngress(engine, spec, op.name, ingressConfigHash(spec), signal),
       );
       return;
     case "wait-ready":

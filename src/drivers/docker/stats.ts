@@ -6,6 +6,11 @@
  * `stats.inactive_file` on v2), which `docker stats` subtracts and so do we;
  * `memory_stats.limit` is the container's limit, or the host's memory when it has none.
  * A stopped container answers with zeroed fields.
+ *
+ * Podman 4.3 answers `stream=false` at once, with `precpu_stats` all zero: the CPU share then
+ * needs a second sample taken by the caller ({@link needsSecondSample}, {@link pairSamples});
+ * its `memory_stats` carry only `usage` and `limit`, so there memory includes the page cache.
+ * A stopped container there answers 200 with an empty body.
  */
 import type { ContainerStats } from "../../core/driver.js";
 
@@ -55,4 +60,23 @@ export function toContainerStats(raw: RawContainerStats): ContainerStats {
     memoryBytes,
     ...(limit !== undefined && limit > 0 && { memoryLimitBytes: limit }),
   };
+}
+
+/**
+ * True when `raw` has a current CPU sample but no previous one (Podman 4.3 with
+ * stream=false), so a CPU share can only come from a second sample; false on dockerd, which
+ * samples twice itself, and for a stopped container (no current sample either).
+ */
+export function needsSecondSample(raw: RawContainerStats): boolean {
+  return (
+    (raw.precpu_stats?.system_cpu_usage ?? 0) === 0 && (raw.cpu_stats?.system_cpu_usage ?? 0) > 0
+  );
+}
+
+/** `second` with `first`'s CPU sample as its previous one: what dockerd would have answered. */
+export function pairSamples(
+  first: RawContainerStats,
+  second: RawContainerStats,
+): RawContainerStats {
+  return { ...second, precpu_stats: first.cpu_stats ?? {} };
 }

@@ -1,6 +1,7 @@
 import { converge } from "../../core/converge.js";
 import type { Deployment } from "../../core/driver.js";
 import { InterruptedError } from "../../core/errors.js";
+import { isEngineErrorKind } from "../docker-api/classify-error.js";
 import type { Plan } from "../../core/operation.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import { sleep } from "../../core/retry-policy.js";
@@ -126,6 +127,16 @@ export interface SuperviseResult {
  * killed without a chance to clean up (SIGKILL) leaves policy `no` until the next
  * `stack deploy --force-recreate` or watch. The docker driver only; never throws for engine
  * failures.
+ *
+ * An engine that cannot change a container's restart policy (Podman 4.3: EngineError
+ * `unsupported`) keeps its own: the replicas keep the policy they were created with (`any`
+ * -> always, `on-failure` -> on-failure with max_attempts), the engine restarts them at once,
+ * and the watch says so once per service, naming what is not applied (`delay`, `window`,
+ * and `max_attempts` with condition `any`). The watch then only reports: a restart the
+ * engine made, and a replica the engine's policy left stopped. Everything else (replicas or
+ * networks removed, changed files, the engine going away) is handled as on any engine.
+ * Creating replicas with policy `no` instead would make the file's policy depend on whether
+ * a watch created them, and a stack whose watch ended would restart nothing.
  */
 export async function supervise(
   deployment: Deployment<DockerObservedState, DockerOperation>,
@@ -138,6 +149,10 @@ export async function supervise(
   const tracker = new RestartTracker();
   /** Containers whose engine policy we set to `no`, with the policy to restore. */
   const disarmed = new Map<string, RestartPolicySpec>();
+  /** Containers left to the engine's own restart policy (it cannot change it), with the restart count last seen. */
+  const engineManaged = new Map<string, number>();
+  /** Services whose replicas are left to the engine's policy, warned about once. */
+  const warned = new Set<string>();
   const gaveUp = new Set<string>();
   let passes = 0;
   let restarts = 0;
@@ -204,6 +219,10 @@ export async function supervise(
       const service = spec.services[c.service];
       if (service === undefined || c.role !== undefined) continue;
       await disarm(c, service);
+      if (engineManaged.has(c.id)) {
+        await reportEngineRestarts(c, service);
+        continue;
+      }
       const decision = tracker.decide(service, c, now());
       if (decision.action === "wait") wakeAt(decision.atMs);
       if (decision.action === "give-up" && !gaveUp.has(c.id)) {
@@ -246,15 +265,64 @@ export async function supervise(
     }
   };
 
-  /** Sets the engine policy of `c` to `no` once, remembering what to put back. */
+  /**
+   * Sets the engine policy of `c` to `no` once, remembering what to put back. When the
+   * engine cannot, `c` is left to the engine's policy (and its service warned about once).
+   */
   const disarm = async (c: ObservedContainer, service: ServiceSpec): Promise<void> => {
     const policy = service.deploy.restartPolicy;
-    if (policy.condition === "none" || disarmed.has(c.id)) return;
+    if (policy.condition === "none" || disarmed.has(c.id) || engineManaged.has(c.id)) return;
     try {
       await ctx.engine.updateRestartPolicy(c.id, { condition: "none" });
       disarmed.set(c.id, policy);
-    } catch {
-      // Gone or engine away: the next pass tries again.
+    } catch (error) {
+      // Gone or engine away: the next pass tries again. Unsupported: it never will.
+      if (!isEngineErrorKind(error, "unsupported")) return;
+      engineManaged.set(c.id, c.restartCount);
+      if (warned.has(service.name)) return;
+      warned.add(service.name);
+      ctx.sink.emit({
+        type: "warning",
+        message: engineRestartWarning(
+          service,
+          `the engine at ${ctx.engine.address} cannot change the restart policy of a container it runs`,
+        ),
+      });
+    }
+  };
+
+  /**
+   * For a replica the engine restarts itself: says when the engine restarted it, and when
+   * its policy gave up (on-failure with max_attempts reached), once.
+   */
+  const reportEngineRestarts = async (c: ObservedContainer, service: ServiceSpec) => {
+    const seen = engineManaged.get(c.id) ?? 0;
+    if (c.restartCount > seen) {
+      engineManaged.set(c.id, c.restartCount);
+      restarts += c.restartCount - seen;
+      ctx.sink.emit({
+        type: "info",
+        message: `the engine restarted ${c.name} (restart ${c.restartCount}${service.deploy.restartPolicy.maxAttempts ? ` of ${service.deploy.restartPolicy.maxAttempts}` : ""})`,
+      });
+    }
+    const policy = service.deploy.restartPolicy;
+    const max = policy.maxAttempts ?? 0;
+    if (
+      c.state === "exited" &&
+      policy.condition === "on-failure" &&
+      c.exitCode !== undefined &&
+      c.exitCode !== 0 &&
+      max > 0 &&
+      c.restartCount >= max &&
+      !gaveUp.has(c.id)
+    ) {
+      gaveUp.add(c.id);
+      const logs = await tailLogs(ctx.engine, c.id).catch(() => undefined);
+      ctx.sink.emit({
+        type: "error",
+        message: `${c.name} exited with code ${c.exitCode}; restart_policy allows ${max} attempts and the engine made ${c.restartCount}: left stopped`,
+        ...(logs === undefined ? {} : { logs }),
+      });
     }
   };
 
@@ -301,6 +369,27 @@ export async function supervise(
     }
   }
   return { passes, restarts };
+}
+
+/**
+ * The warning for `service` when its replicas keep the engine's own restart policy under
+ * `--watch`: what the engine applies, and which settings of restart_policy it does not.
+ */
+export function engineRestartWarning(service: ServiceSpec, reason: string): string {
+  const policy = service.deploy.restartPolicy;
+  const ignored: string[] = [];
+  if (policy.delayMs !== undefined) ignored.push("delay");
+  if (policy.windowMs !== undefined) ignored.push("window");
+  if (policy.condition === "any" && policy.maxAttempts !== undefined)
+    ignored.push("max_attempts (with condition any)");
+  const applies =
+    policy.condition === "on-failure"
+      ? `restarts a replica at once when it fails${policy.maxAttempts ? `, at most ${policy.maxAttempts} times` : ""}`
+      : "restarts a replica at once whenever it exits, without limit";
+  return (
+    `services.${service.name}: ${reason}; under --watch its replicas keep the engine's own restart policy, which ${applies}` +
+    (ignored.length > 0 ? ` (restart_policy ${ignored.join(", ")} not applied)` : "")
+  );
 }
 
 /** Drops start-container ops for exited replicas (the tracker's job) and edges to them. */

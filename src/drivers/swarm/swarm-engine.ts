@@ -473,9 +473,20 @@ export class SwarmEngine implements ServiceEngine {
       follow: options.follow === true,
       ...(options.tail !== undefined && { tail: options.tail }),
     };
-    const raw: unknown = await this.call<unknown>(context, () =>
-      (this.docker.getTask(id) as unknown as TaskWithLogs).logs(base),
-    );
+    // The signal goes into the request, so Ctrl-C ends it even before the engine answers
+    // (dockerd 20.10 answers a task log follow at once; Podman's container logs do not).
+    let raw: unknown;
+    try {
+      raw = await this.call<unknown>(context, () =>
+        (this.docker.getTask(id) as unknown as TaskWithLogs).logs({
+          ...base,
+          ...(options.signal !== undefined && { abortSignal: options.signal }),
+        }),
+      );
+    } catch (err) {
+      if (options.signal?.aborted === true) return;
+      throw err;
+    }
     const stream = raw as NodeJS.ReadableStream &
       AsyncIterable<Buffer | string> & { destroy?: () => void };
     const destroy = () => stream.destroy?.();
@@ -591,9 +602,18 @@ export class SwarmEngine implements ServiceEngine {
   private async *managerEvents(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent> {
     const context = `watch swarm events for stack ${stack}`;
     if (signal.aborted) return;
-    const stream = await this.call(context, () =>
-      this.docker.getEvents({ filters: { type: ["service", "network", "node"] } }),
-    );
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.call(context, () =>
+        this.docker.getEvents({
+          filters: { type: ["service", "network", "node"] },
+          abortSignal: signal,
+        }),
+      );
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
     const destroy = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     signal.addEventListener("abort", destroy, { once: true });
     try {

@@ -160,6 +160,40 @@ describe.skipIf(engine === undefined)("deploy on a real engine", () => {
     expect(volumes.map((v) => v.Name)).toEqual([`${gsl}_redis-data`]);
   });
 
+  it("--wait returns once a healthcheck whose CMD argument has spaces passes, and only then starts its dependent", async () => {
+    // Podman splits CMD arguments on whitespace: `sh -c "test -e ..."` would run `sh -c test`
+    // and never pass; the driver sends it as CMD-SHELL there.
+    const stack = uniqueStackName("healthy");
+    stacks.push(stack);
+    const file = tempFile(
+      [
+        "services:",
+        "  db:",
+        `    image: ${TEST_IMAGE}`,
+        "    init: true",
+        '    command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 3600"]',
+        "    healthcheck:",
+        '      test: ["CMD", "sh", "-c", "test -e /tmp/ready && ! test -e /tmp/never"]',
+        "      interval: 500ms",
+        "      timeout: 2s",
+        "      retries: 20",
+        "  app:",
+        `    image: ${TEST_IMAGE}`,
+        "    init: true",
+        '    command: ["sleep", "3600"]',
+        "    depends_on:",
+        "      db:",
+        "        condition: service_healthy",
+        "",
+      ].join("\n"),
+    );
+    const { result } = await deploy(stack, [file], { wait: true, timeoutMs: 90_000 });
+    expect(result.ok).toBe(true);
+    const [db] = await replicas(stack, "db");
+    expect((await docker.getContainer(db!.id).inspect()).State.Health?.Status).toBe("healthy");
+    expect((await replicas(stack, "app")).map((r) => r.state)).toEqual(["running"]);
+  });
+
   it("does not start a service whose dependency never becomes healthy, and --wait names it", async () => {
     const stack = uniqueStackName("unhealthy");
     stacks.push(stack);

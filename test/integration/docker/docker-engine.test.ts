@@ -8,6 +8,7 @@ import { containerName } from "../../../src/model/naming.js";
 import { serviceConfigHash, networkConfigHash } from "../../../src/model/config-hash.js";
 import type { EngineEvent } from "../../../src/core/driver.js";
 import { decodeLogStream } from "../../../src/drivers/docker-api/logs.js";
+import { familiarImageName } from "../../../src/model/image-name.js";
 import {
   buildNetwork,
   buildService,
@@ -83,9 +84,10 @@ describe.skipIf(engine === undefined)("DockerEngine against a real engine", () =
       slot: 1,
       configHash: hash,
       state: "running",
-      image: TEST_IMAGE,
       restartCount: 0,
     });
+    // Podman reports the image it loaded as localhost/NAME; ps shows the name asked for.
+    expect(familiarImageName(healthy.containers[0]?.image ?? "")).toBe(TEST_IMAGE);
     expect(healthy.containers[0]?.startedAt).toMatch(/^\d{4}-/);
     expect(healthy.networks).toEqual([
       {
@@ -204,7 +206,9 @@ describe.skipIf(engine === undefined)("DockerEngine against a real engine", () =
       dns: ["127.0.0.1"],
       capAdd: ["NET_ADMIN"],
       capDrop: ["MKNOD"],
-      ulimits: { nofile: { soft: 1024, hard: 2048 } },
+      // Both: on Podman a service's ulimits replace the engine's default_ulimits, and its
+      // built-in nproc default is above this machine's hard limit (preflight warns).
+      ulimits: { nofile: { soft: 1024, hard: 2048 }, nproc: { soft: 4096, hard: 4096 } },
       sysctls: { "net.core.somaxconn": "512" },
       shmSize: 16_777_216,
       deploy: {
@@ -245,7 +249,8 @@ describe.skipIf(engine === undefined)("DockerEngine against a real engine", () =
       ExtraHosts: ["db:10.1.2.3"],
       RestartPolicy: { Name: "always" },
     });
-    expect(info.Config.Healthcheck).toEqual({ Test: ["NONE"] });
+    // Podman fills in its default interval, timeout and retries beside NONE.
+    expect(info.Config.Healthcheck).toMatchObject({ Test: ["NONE"] });
     await e.removeContainer(fid);
   });
 
@@ -281,6 +286,120 @@ describe.skipIf(engine === undefined)("DockerEngine against a real engine", () =
     }
     expect(seen.slice(0, 3)).toEqual(["tick 1", "tick 2", "tick 3"]);
     await e.removeContainer(tid);
+  });
+
+  it("ends a log follow of a replica that never writes as soon as the signal aborts", async () => {
+    // Podman sends no response headers to a follow request until the container writes: the
+    // abort must reach the request itself.
+    const svc = buildService("silent", { command: ["sleep", "300"], init: true });
+    const sid = await e.createContainer({
+      spec: buildStack(stack, [svc], { networks: [net] }),
+      service: svc,
+      slot: 1,
+      name: containerName(stack, "silent", 1),
+      configHash: "h",
+    });
+    await e.startContainer(sid);
+    const controller = new AbortController();
+    let ended = false;
+    const reading = (async () => {
+      const seen: string[] = [];
+      for await (const line of e.logs(sid, { follow: true, signal: controller.signal }))
+        seen.push(line.text);
+      ended = true;
+      return seen;
+    })();
+    // Give the request time to reach the engine; the wait below is for the end.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(ended).toBe(false);
+    controller.abort();
+    await waitFor(() => ended, { what: "the follow to end after abort", timeoutMs: 10_000 });
+    expect(await reading).toEqual([]);
+    await e.removeContainer(sid);
+  });
+
+  it("samples the CPU a busy replica uses", async () => {
+    const svc = buildService("busy", {
+      command: ["sh", "-c", "while :; do :; done"],
+      init: true,
+      deploy: {
+        ...buildService("x").deploy,
+        resources: { limits: { nanoCpus: 500_000_000 }, reservations: {} },
+      },
+    });
+    const bid = await e.createContainer({
+      spec: buildStack(stack, [svc], { networks: [net] }),
+      service: svc,
+      slot: 1,
+      name: containerName(stack, "busy", 1),
+      configHash: "h",
+    });
+    await e.startContainer(bid);
+    // Limited to half a core: a few percent at least, however loaded this machine is (Podman
+    // without a second sample reported a share of the CPU time since boot: well under 1%).
+    const stats = await waitFor(
+      async () => {
+        const s = await e.stats(bid);
+        return s.cpuPercent > 5 ? s : undefined;
+      },
+      { what: "a CPU sample above 5%", timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(stats.cpuPercent).toBeLessThan(60);
+    expect(stats.memoryBytes).toBeGreaterThan(0);
+    await e.removeContainer(bid);
+  });
+
+  it("reads a replica being stopped as running until it exits", async () => {
+    // The process ignores SIGTERM, so the stop takes the whole grace period: dockerd reports
+    // running meanwhile, Podman "stopping".
+    const svc = buildService("slow", { command: ["sh", "-c", "trap '' TERM; sleep 300 & wait"] });
+    const sid = await e.createContainer({
+      spec: buildStack(stack, [svc], { networks: [net] }),
+      service: svc,
+      slot: 1,
+      name: containerName(stack, "slow", 1),
+      configHash: "h",
+    });
+    await e.startContainer(sid);
+    const stopping = e.stopContainer(sid, 4000);
+    const seen = new Set<string>();
+    let stopped = false;
+    void stopping.then(() => (stopped = true));
+    while (!stopped) {
+      const state = (await e.inspectContainer(sid))?.state;
+      if (state !== undefined) seen.add(state);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await stopping;
+    expect((await e.inspectContainer(sid))?.state).toBe("exited");
+    seen.delete("exited");
+    expect([...seen]).toEqual(["running"]);
+    await e.removeContainer(sid);
+  });
+
+  it("yields volume events for the stack's volumes", async () => {
+    const controller = new AbortController();
+    const events: EngineEvent[] = [];
+    const extra = buildVolume(stack, "evented");
+    const consumer = (async () => {
+      for await (const ev of e.events(stack, controller.signal)) {
+        events.push(ev);
+        if (ev.type === "volume" && ev.name === extra.name) controller.abort();
+      }
+    })();
+    // The stream is open once the engine sends anything: create and remove until it shows.
+    await waitFor(
+      async () => {
+        if (!controller.signal.aborted) {
+          await e.createVolume(stack, extra);
+          await e.removeVolume(extra.name);
+        }
+        return controller.signal.aborted;
+      },
+      { what: "a volume event", intervalMs: 250 },
+    );
+    await consumer;
+    expect(events).toContainEqual(expect.objectContaining({ type: "volume", name: extra.name }));
   });
 
   it("yields a die event when a replica is killed, and ends cleanly on abort", async () => {

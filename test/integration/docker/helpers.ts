@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import Dockerode from "dockerode";
+import type { EngineKind } from "../../../src/core/driver.js";
 import { DockerEngine } from "../../../src/drivers/docker/docker-engine.js";
 import {
   loadDockerOptions,
@@ -46,6 +47,14 @@ export async function requireEngine(): Promise<DockerEngine | undefined> {
     throw new Error(`engine tests need a Docker engine: ${problem}`);
   console.warn(`skipping engine tests: ${problem}`);
   return undefined;
+}
+
+/**
+ * Which engine the tests run against (Docker or Podman), as the driver detects it: tests
+ * whose expectations differ by engine branch on this, never on the environment.
+ */
+export async function engineKind(engine: DockerEngine): Promise<EngineKind> {
+  return (await engine.identity()).kind;
 }
 
 /** A stack name no other test (or earlier run) uses: `<prefix>-<8 hex>`, lowercase. */

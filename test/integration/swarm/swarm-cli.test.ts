@@ -2,9 +2,9 @@
  * The built CLI (`dist/cli/main.js`) against the two-node test swarm, with DOCKER_HOST set
  * to its manager as a user would: driver auto-selection, `ps` with the node of every task,
  * `services`, `ls`, `logs` from tasks on both nodes, the live `ps` (in tmux) following a
- * scale, swarm's default restart policy, global mode, dnsrr and `rm`.
+ * scale, swarm's default restart policy, global mode, dnsrr, `rm`, and Ctrl-C of `logs -f`.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,7 +106,7 @@ configs:
 `);
     const deploy = stack(["deploy", "-c", file, "--progress", "plain", "--wait", name]);
     expect(deploy.status, deploy.stderr).toBe(0);
-    expect(deploy.stderr).toContain(`using the swarm driver (${c.host})`);
+    expect(deploy.stderr).toContain(`using the swarm driver (${c.host}, Docker `);
     const plain = stack(["deploy", "-c", file, "--progress", "plain", "--dry-run", name], null);
     expect(plain.stderr).toContain("using the docker driver");
 
@@ -277,5 +277,45 @@ configs:
     } finally {
       spawnSync("tmux", ["-L", socket, "kill-server"]);
     }
+  });
+
+  it("ends logs -f of a task that prints nothing on Ctrl-C", async () => {
+    // As on one engine (test/e2e/interrupt.test.ts): the follow of a silent replica ends.
+    const name = uniqueStackName("swquiet");
+    stacks.push(name);
+    const file = tempStackFile(`services:
+  quiet:
+    image: ${TEST_IMAGE}
+    command: ["sleep", "86400"]
+    stop_grace_period: 1s
+`);
+    const deploy = stack(["deploy", "-c", file, "--wait", name]);
+    expect(deploy.status, deploy.stderr).toBe(0);
+    const child = spawn(process.execPath, [CLI, "logs", "-f", name], {
+      // docker-modem's debug output says when the follow request goes out.
+      env: { ...process.env, DOCKER_HOST: c.host, DEBUG: "modem" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    let exit: number | null | undefined;
+    child.on("close", (code) => (exit = code));
+    try {
+      await waitFor(
+        "the follow request to be sent",
+        async () => /\/tasks\/[^\n]*\/logs\?[^\n]*follow=true/.test(stderr),
+        30_000,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      expect(exit).toBeUndefined();
+      child.kill("SIGINT");
+      await waitFor("logs -f to end after Ctrl-C", async () => exit !== undefined, 15_000);
+    } finally {
+      if (exit === undefined) child.kill("SIGKILL");
+    }
+    expect(exit, stderr).toBe(0);
+    expect(stdout).toBe("");
   });
 });

@@ -58,9 +58,14 @@ describe.skipIf(cluster === undefined)("swarm driver", () => {
       timeoutMs: 90_000,
     });
     expect(first.result.ok).toBe(true);
+    // The address, and the engine behind it.
     expect(first.sink.events).toContainEqual({
       type: "info",
-      message: `using the swarm driver (${c.host})`,
+      message: expect.stringMatching(/^using the swarm driver \(.+, Docker \S+\)$/),
+    });
+    expect(first.sink.events).toContainEqual({
+      type: "info",
+      message: expect.stringContaining(`using the swarm driver (${c.host}, `),
     });
 
     const web = await c.docker.getService(`${stack}_web`).inspect();

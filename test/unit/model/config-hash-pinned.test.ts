@@ -54,7 +54,7 @@ describe("config hashes of the examples", () => {
       "docker worker": "v1:f31e01723e14082a5dcbf9113bf627dfd3220f3dbe70cc15408d0019b61da010",
       "swarm worker": "s1:446ca8502d97ec453d32e29d79ac0320ca94e83aa6cb32eb46e04a20003fa787",
       "network default": "v1:420eeba08f4edd962465dc0bd417e2e568994eae9486f2ae37e106bb36e692cf",
-      ingress: "ingress-v5:a58a867c06aaee957827f8a1defa84ea1f6d95c448ba50da42b06c8faddcddf5",
+      ingress: "ingress-v6:a58a867c06aaee957827f8a1defa84ea1f6d95c448ba50da42b06c8faddcddf5",
     });
   });
 
@@ -65,7 +65,7 @@ describe("config hashes of the examples", () => {
       "docker web": "v1:88d0c2e32cae7129e311ec48e1b6bff6d6d98583a504fc7eb5ece05d758c4ec8",
       "swarm web": "s1:df758f640a35e53e87c440a3f2ff274351027dba0a98450f903dca47431f8328",
       "network webnet": "v1:ea889be3ec3c125066291a38f8492bcdd6020734e0dde3409f36679c37af6d63",
-      ingress: "ingress-v5:7233e3c8f143ccd3a8966415bfcc34619332b061f1db39d519db8c7946262b3b",
+      ingress: "ingress-v6:7233e3c8f143ccd3a8966415bfcc34619332b061f1db39d519db8c7946262b3b",
     });
   });
 
@@ -78,7 +78,7 @@ describe("config hashes of the examples", () => {
       "docker mysql": "v1:5eadc65058b1052bdd108dfd80fe53c9e07522e6687e133ed5dcfbd7574cf6c5",
       "swarm mysql": "s1:f9a7d5275251f84d81db504814a56cf0bcc1dea961c923339bf93eb9357e09c9",
       "network default": "v1:0fc606b8cf92fe815b27902204f889e12d7b08c6be124cf21194bfce87e788e7",
-      ingress: "ingress-v5:a58a867c06aaee957827f8a1defa84ea1f6d95c448ba50da42b06c8faddcddf5",
+      ingress: "ingress-v6:a58a867c06aaee957827f8a1defa84ea1f6d95c448ba50da42b06c8faddcddf5",
     });
   });
 });

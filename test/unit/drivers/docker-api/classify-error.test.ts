@@ -18,6 +18,33 @@ function socketError(code: string, syscall: string, address: string): Error {
 }
 
 describe("toEngineError", () => {
+  it("reads Podman's 500 for a name in use as a conflict, other 500s as server errors", () => {
+    const podman = (cause: string, message: string) =>
+      Object.assign(new Error(`(HTTP code 500) server error - ${message} `), {
+        statusCode: 500,
+        json: { cause, message, response: 500 },
+        reason: "server error",
+      });
+    const taken = toEngineError(
+      podman(
+        "that name is already in use",
+        'creating container storage: the container name "s_web.1" is already in use by abc',
+      ),
+      "create container s_web.1",
+    );
+    expect(taken).toMatchObject({ kind: "conflict", statusCode: 500, retryable: false });
+    expect(taken.message).toContain("is already in use");
+    expect(
+      toEngineError(
+        podman("network already exists", "network name s_default already used"),
+        "create network s_default",
+      ).kind,
+    ).toBe("conflict");
+    expect(toEngineError(podman("OCI permission denied", "runc create failed"), "start").kind).toBe(
+      "server",
+    );
+  });
+
   it("classifies socket failures as unavailable, naming the address and what to try", () => {
     const err = toEngineError(
       socketError("ENOENT", "connect", "/var/run/docker.sock"),

@@ -2,6 +2,21 @@ import { describe, expect, it } from "vitest";
 import { parseJsonLines, toStackEvent } from "../../../../src/drivers/docker-api/events.js";
 
 describe("toStackEvent", () => {
+  it("names a volume from Attributes.name when Actor.ID is empty (Podman)", () => {
+    expect(
+      toStackEvent(
+        { Type: "volume", Action: "create", Actor: { ID: "", Attributes: { name: "s_data" } } },
+        "s",
+      ),
+    ).toEqual({ type: "volume", action: "create", name: "s_data" });
+    expect(
+      toStackEvent(
+        { Type: "volume", Action: "remove", Actor: { ID: "", Attributes: { name: "t_data" } } },
+        "s",
+      ),
+    ).toBeUndefined();
+  });
+
   it("keeps container events labelled with the stack, with name and service", () => {
     expect(
       toStackEvent(

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   containerCreatePlan,
   exposeKeys,
+  healthcheckTest,
 } from "../../../../src/drivers/docker/container-config.js";
 import type { ContainerConfigInput } from "../../../../src/drivers/docker/container-config.js";
 import type { ServiceSpec, StackSpec } from "../../../../src/model/types.js";
@@ -132,6 +133,31 @@ describe("containerCreatePlan", () => {
     expect(plan(service, undefined, { apiVersion: "1.44" }).body.Healthcheck?.StartInterval).toBe(
       2_000_000_000,
     );
+  });
+
+  it("sends a CMD healthcheck with spaced arguments to Podman as a quoted CMD-SHELL", () => {
+    const test = ["CMD", "python3", "-c", "import sys; sys.exit(0 if 'x' else 1)"];
+    const service = buildService("web", { healthcheck: { test, retries: 3 } });
+    expect(plan(service).body.Healthcheck?.Test).toEqual(test);
+    expect(plan(service, undefined, { engine: "podman" }).body.Healthcheck?.Test).toEqual([
+      "CMD-SHELL",
+      `python3 -c 'import sys; sys.exit(0 if '\\''x'\\'' else 1)'`,
+    ]);
+  });
+
+  it("leaves every other healthcheck form as it is, on any engine", () => {
+    for (const test of [
+      ["CMD", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/"],
+      ["CMD-SHELL", "wget -q -O- localhost || exit 1"],
+      ["NONE"],
+    ]) {
+      expect(healthcheckTest(test, "podman")).toEqual(test);
+      expect(healthcheckTest(test, "docker")).toEqual(test);
+    }
+    expect(healthcheckTest(["CMD", "sh", "-c", "exit 1", ""], "podman")).toEqual([
+      "CMD-SHELL",
+      "sh -c 'exit 1' ''",
+    ]);
   });
 
   it("disables an image healthcheck with NONE", () => {

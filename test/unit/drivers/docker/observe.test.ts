@@ -96,6 +96,16 @@ describe("toObservedContainer", () => {
     expect(exited).not.toHaveProperty("health");
   });
 
+  it("reads Podman's own states as the Docker states they correspond to", () => {
+    const as = (Status: string) =>
+      toObservedContainer(listItem, { ...inspect, State: { ...inspect.State, Status } })?.state;
+    expect(as("stopping")).toBe("running");
+    expect(as("stopped")).toBe("exited");
+    expect(as("initialized")).toBe("created");
+    expect(as("configured")).toBe("created");
+    expect(as("something-new")).toBe("dead");
+  });
+
   it("works from the list entry alone", () => {
     expect(toObservedContainer(listItem)).toMatchObject({
       name: "s_web.3",

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { toContainerStats } from "../../../../src/drivers/docker/stats.js";
+import {
+  needsSecondSample,
+  pairSamples,
+  toContainerStats,
+} from "../../../../src/drivers/docker/stats.js";
 
 describe("toContainerStats", () => {
   it("computes CPU like docker stats and memory without the page cache, with the limit", () => {
@@ -34,5 +38,41 @@ describe("toContainerStats", () => {
       cpuPercent: 0,
       memoryBytes: 0,
     });
+  });
+});
+
+describe("a second sample (Podman answers without a previous one)", () => {
+  const first = {
+    cpu_stats: {
+      cpu_usage: { total_usage: 5_000_000_000 },
+      system_cpu_usage: 9_000_000_000_000,
+      online_cpus: 2,
+    },
+    precpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0 },
+    memory_stats: { usage: 4096, limit: 8192 },
+  };
+  const second = {
+    cpu_stats: {
+      cpu_usage: { total_usage: 5_250_000_000 },
+      system_cpu_usage: 9_002_000_000_000,
+      online_cpus: 2,
+    },
+    precpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0 },
+    memory_stats: { usage: 4096, limit: 8192 },
+  };
+
+  it("is needed only when a current sample has no previous one", () => {
+    expect(needsSecondSample(first)).toBe(true);
+    expect(
+      needsSecondSample({ ...first, precpu_stats: { system_cpu_usage: 8_999_000_000_000 } }),
+    ).toBe(false);
+    // A stopped container: nothing to sample.
+    expect(needsSecondSample({})).toBe(false);
+  });
+
+  it("computes the share over the pair: 0.25 s of CPU in 2 s of two cores is 25%", () => {
+    expect(toContainerStats(pairSamples(first, second)).cpuPercent).toBeCloseTo(25);
+    // Alone, the cumulative counters give a meaningless share.
+    expect(toContainerStats(first).cpuPercent).toBeLessThan(1);
   });
 });

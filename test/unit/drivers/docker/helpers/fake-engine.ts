@@ -7,6 +7,7 @@ import type {
   ContainerStats,
   EngineEvent,
   EngineInfo,
+  EngineKind,
   LogLine,
   PullProgress,
   StackSummary,
@@ -23,6 +24,7 @@ import type {
   ContainerRequest,
 } from "../../../../../src/drivers/docker/container-engine.js";
 import type { DockerObservedState } from "../../../../../src/drivers/docker/observed-state.js";
+import type { EngineIdentity } from "../../../../../src/drivers/docker-api/engine-info.js";
 import {
   DOCKER_OPERATIONS,
   type DockerDraft,
@@ -102,6 +104,8 @@ export const invalid = (message = "bad parameter") =>
 /** In-memory `ContainerEngine` with fault injection; see the file comment. */
 export class FakeEngine implements ContainerEngine {
   readonly address = "fake://engine";
+  /** The engine this fake pretends to be (its `identity`). */
+  kind: EngineKind = "docker";
   /** Writes in order, e.g. `create demo_web.1`, `stop demo_web.1`, `rename demo_web.1.abc -> demo_web.1`. */
   readonly calls: string[] = [];
   /** Attempts per method, including failed ones. */
@@ -226,10 +230,16 @@ export class FakeEngine implements ContainerEngine {
   /** Changes a container's state from the outside (a crash, a healthcheck flip). */
   mutate(
     name: string,
-    patch: { state?: ContainerState; exitCode?: number; health?: HealthState },
+    patch: {
+      state?: ContainerState;
+      exitCode?: number;
+      health?: HealthState;
+      restartCount?: number;
+    },
   ): void {
     const c = [...this.containers.values()].find((x) => x.name === name);
     if (c === undefined) throw new Error(`no container ${name}`);
+    if (patch.restartCount !== undefined) c.restartCount = patch.restartCount;
     if (patch.state !== undefined) c.state = patch.state;
     if (patch.exitCode !== undefined) c.exitCode = patch.exitCode;
     if (patch.health !== undefined) {
@@ -320,6 +330,10 @@ export class FakeEngine implements ContainerEngine {
       restartCount: c.restartCount,
       ports: [],
     };
+  }
+
+  async identity(): Promise<EngineIdentity> {
+    return { kind: this.kind, version: "fake", apiVersion: "1.41", product: `${this.kind} fake` };
   }
 
   async ping(): Promise<EngineInfo> {
