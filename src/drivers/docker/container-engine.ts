@@ -45,6 +45,8 @@ export interface BuildRequest {
 export interface ContainerEngine {
   /** Address for messages, e.g. `unix:///var/run/docker.sock`. */
   readonly address: string;
+  /** True when the engine is not on this machine (ssh://, tcp://): bind mounts are its paths. */
+  readonly remote?: boolean;
 
   ping(): Promise<EngineInfo>;
   /** Reads the stack's objects by label; `wants` lists images and externals to check. */
