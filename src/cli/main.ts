@@ -6,6 +6,7 @@
 import { Command, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
 import { handleError } from "./handle-error.js";
+import { contextOption, setEngineContext } from "./options.js";
 import { registerCommands } from "./register-commands.js";
 import { STACK_VERSION } from "../version.js";
 
@@ -21,7 +22,11 @@ async function main(argv: readonly string[]): Promise<number> {
       writeErr: (s) => process.stderr.write(s),
       writeOut: (s) => process.stdout.write(s),
     })
-    .addOption(new Option("--debug", "print stack traces of internal errors").hideHelp());
+    .addOption(new Option("--debug", "print stack traces of internal errors").hideHelp())
+    .addOption(contextOption())
+    .hook("preAction", (_program, command) => {
+      setEngineContext(command.optsWithGlobals<{ context?: string }>().context);
+    });
 
   const exit = { code: EXIT.ok as number };
   registerCommands(program, exit);

@@ -45,7 +45,10 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
       const result = await deployStack({
         ...loadOptions(opts),
         stackName: checkStackName(name),
-        driver: () => driverFromEnv(opts.driver as DriverName | undefined),
+        driver: () =>
+          driverFromEnv(opts.driver as DriverName | undefined, (message) =>
+            sink.emit({ type: "warning", message }),
+          ),
         sink,
         dryRun: Boolean(opts.dryRun),
         prune: Boolean(opts.prune),

@@ -24,7 +24,9 @@ export function registerRm(program: Command, exit: ExitCode): void {
     .action(async (names: string[], opts) => {
       const sink = createSink(opts.progress as ProgressMode);
       try {
-        const driver = await driverFromEnv(opts.driver as DriverName | undefined);
+        const driver = await driverFromEnv(opts.driver as DriverName | undefined, (message) =>
+          sink.emit({ type: "warning", message }),
+        );
         let ok = true;
         for (const name of names) {
           const result = await removeStack({

@@ -38,7 +38,10 @@ export function registerScale(program: Command, exit: ExitCode): void {
       const result = await deployStack({
         ...loadOptions(opts),
         stackName: checkStackName(name),
-        driver: () => driverFromEnv(opts.driver as DriverName | undefined),
+        driver: () =>
+          driverFromEnv(opts.driver as DriverName | undefined, (message) =>
+            sink.emit({ type: "warning", message }),
+          ),
         sink,
         replicas,
         services: Object.keys(replicas),
