@@ -172,7 +172,8 @@ start_sshd() {
   log "starting sshd on 127.0.0.1:${port} (log ${LOG})"
   # sshd forks into the background itself; setsid and the redirections keep the short-lived
   # parent (and so the daemon) off the caller's terminal and output.
-  setsid "${SSHD}" -f "${DIR}/sshd_config" -E "${LOG}" </dev/null >>"${LOG}" 2>&1
+  # 9>&-: the daemon must not inherit the lock of `up`, or the next `up` would wait forever.
+  setsid "${SSHD}" -f "${DIR}/sshd_config" -E "${LOG}" </dev/null >>"${LOG}" 2>&1 9>&-
   local deadline=$((SECONDS + TIMEOUT))
   until alive "${PIDFILE}" && (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; do
     if ((SECONDS >= deadline)); then
@@ -188,7 +189,7 @@ start_agent() {
   if alive "${AGENT_PIDFILE}" && [[ -S "${AGENT_SOCK}" ]]; then return 0; fi
   rm -f "${AGENT_SOCK}"
   # ssh-agent forks itself; its parent prints the pid and exits.
-  setsid ssh-agent -a "${AGENT_SOCK}" -s </dev/null >"${DIR}/agent.env" 2>>"${DIR}/agent.log"
+  setsid ssh-agent -a "${AGENT_SOCK}" -s </dev/null >"${DIR}/agent.env" 2>>"${DIR}/agent.log" 9>&-
   sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p' "${DIR}/agent.env" >"${AGENT_PIDFILE}"
   SSH_AUTH_SOCK="${AGENT_SOCK}" ssh-add -q "${DIR}/client_ed25519" </dev/null
 }
@@ -238,6 +239,11 @@ down() {
 case "${1:-}" in
   up)
     install_sshd
+    # Test files run in parallel and each may call `up`: one at a time, so two never pick
+    # the same port or write the keys at once. The lock file sits beside the directory
+    # (`down` removes the directory while a holder may still be writing into it).
+    exec 9>"${DIR}.lock"
+    flock 9
     mkdir -p "${DIR}"
     chmod 700 "${DIR}"
     make_keys
@@ -247,7 +253,10 @@ case "${1:-}" in
     print_env
     ;;
   env) print_env ;;
-  down) down ;;
+  down)
+    down
+    rm -f "${DIR}.lock"
+    ;;
   *)
     echo "usage: $0 up|env|down" >&2
     exit 2

@@ -8,12 +8,15 @@ bash scripts/setup.sh
 # A two-node Docker Swarm in network namespaces for the swarm driver's tests; the default
 # engine stays a plain engine. Shut down when the run ends so no dockerd outlives it.
 bash scripts/swarm-cluster.sh up >/dev/null
-trap 'bash scripts/swarm-cluster.sh down >/dev/null 2>&1 || true; bash scripts/fault-engine.sh down >/dev/null 2>&1 || true; bash scripts/registry.sh down >/dev/null 2>&1 || true' EXIT
+trap 'bash scripts/swarm-cluster.sh down >/dev/null 2>&1 || true; bash scripts/fault-engine.sh down >/dev/null 2>&1 || true; bash scripts/registry.sh down >/dev/null 2>&1 || true; bash scripts/sshd.sh down >/dev/null 2>&1 || true' EXIT
 # Two local registries (open and htpasswd) holding the test images, reachable as
 # 127.0.0.1:15410/15411 from the default engine and from both swarm nodes.
 bash scripts/registry.sh up >/dev/null
 # A dedicated engine the fault-injection tests stop and start (never the shared default one).
 bash scripts/fault-engine.sh up >/dev/null
+# An sshd on 127.0.0.1 in front of the default engine (its own keys, agent, known_hosts and
+# ssh config) for the ssh:// tests; they run `sshd.sh up` too (idempotent) to run alone.
+bash scripts/sshd.sh up >/dev/null
 echo "test: lint"
 npm run --silent lint
 echo "test: typecheck"
