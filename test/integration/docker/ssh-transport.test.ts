@@ -29,7 +29,8 @@ const sshd = engine === undefined ? undefined : requireSshd();
 
 describe.skipIf(sshd === undefined)("ssh:// transport through a real sshd", () => {
   const env = { ...process.env, ...sshd };
-  const logins = () => sshdLogins(sshd!);
+  // A client key of its own: the e2e tests log in as stack-sshd at the same time.
+  const logins = () => sshdLogins(sshd!, "stack-sshd-transport");
   const stack = uniqueStackName("ssh");
   const transports: SshTransport[] = [];
 
@@ -54,7 +55,7 @@ describe.skipIf(sshd === undefined)("ssh:// transport through a real sshd", () =
 
   it("deploys, follows logs and events, execs with stdin and removes over one login", async () => {
     const before = logins();
-    const { docker, engine: remote, t } = connect(env["STACK_SSHD_HOST"]!);
+    const { docker, engine: remote, t } = connect("ssh://stack-sshd-transport");
     const dir = mkdtempSync(path.join(tmpdir(), "stack-ssh-e2e-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, "stack.yml");

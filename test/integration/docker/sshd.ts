@@ -36,9 +36,21 @@ export function requireSshd(): Record<string, string> | undefined {
   }
 }
 
-/** Logins the test sshd accepted so far (every test file shares it: compare differences). */
-export function sshdLogins(sshd: Record<string, string>): number {
+/**
+ * Logins the test sshd accepted so far with the client key of `alias`: `stack-sshd`, or
+ * `stack-sshd-transport` (a key of its own, so two test files running at once can each
+ * count theirs). Compare differences: the log lives as long as the sshd.
+ */
+export function sshdLogins(
+  sshd: Record<string, string>,
+  alias: "stack-sshd" | "stack-sshd-transport" = "stack-sshd",
+): number {
+  const key = alias === "stack-sshd" ? "client_ed25519.pub" : "transport_ed25519.pub";
+  // "256 SHA256:... comment (ED25519)"; sshd logs "Accepted publickey ... ED25519 SHA256:...".
+  const fingerprint = execFileSync("ssh-keygen", ["-lf", path.join(sshd["STACK_SSHD_DIR"]!, key)], {
+    encoding: "utf8",
+  }).split(" ")[1]!;
   return readFileSync(sshd["STACK_SSHD_LOG"]!, "utf8")
     .split("\n")
-    .filter((l) => l.includes("Accepted publickey")).length;
+    .filter((l) => l.includes("Accepted publickey") && l.includes(` ${fingerprint}`)).length;
 }
