@@ -144,7 +144,7 @@ describe.skipIf(sshd === undefined)("stack through ssh://", () => {
     expect(err).not.toContain("MaxListenersExceededWarning");
     expect(err).not.toMatch(/error/i);
 
-    await psLiveShows(name, env);
+    await psLiveShows(name, env, [/^tick\s+11\/11\s/m, /^built\s+1\/1\s/m]);
 
     const rm = stack(["rm", name, "--progress", "plain"], env);
     expect(rm.status, rm.stderr).toBe(0);
@@ -174,8 +174,12 @@ describe.skipIf(sshd === undefined)("stack through ssh://", () => {
   });
 });
 
-/** `stack ps NAME` live in a tmux terminal: all 12 replicas on screen, then `q` exits 0. */
-async function psLiveShows(name: string, env: NodeJS.ProcessEnv): Promise<void> {
+/** `stack ps NAME` live in a tmux terminal: every pattern on screen, then `q` exits 0. */
+async function psLiveShows(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  patterns: readonly RegExp[],
+): Promise<void> {
   if (spawnSync("tmux", ["-V"]).status !== 0)
     throw new Error("tmux is missing: the live ps test needs it (apt-get install tmux)");
   const socket = `stack-test-${name}`;
@@ -212,8 +216,7 @@ async function psLiveShows(name: string, env: NodeJS.ProcessEnv): Promise<void> 
     ).catch((e: unknown) => {
       throw new Error(`${e instanceof Error ? e.message : String(e)}; the screen was:\n${last}`);
     });
-  await shows(/^tick\s+11\/11\s/m, "tick 11/11 in the live view");
-  await shows(/^built\s+1\/1\s/m, "built 1/1 in the live view");
+  for (const pattern of patterns) await shows(pattern, `${String(pattern)} in the live view`);
   tmux("send-keys", "-t", name, "q");
   await shows(/stack-ps-exited=0/, "ps to exit with 0 after q");
 }
@@ -279,7 +282,7 @@ describe.skipIf(sshd === undefined)("the swarm driver through ssh://", () => {
   const cluster = sshd === undefined ? undefined : requireCluster();
 
   it.skipIf(cluster === undefined)(
-    "deploys to the swarm manager behind ssh, shows its tasks and logs, and removes",
+    "deploys to the swarm manager behind ssh, shows its tasks live and once, follows its logs, and removes",
     async () => {
       const manager = cluster!;
       const socket = manager.host.replace(/^unix:\/\//, "");
@@ -325,6 +328,22 @@ describe.skipIf(sshd === undefined)("the swarm driver through ssh://", () => {
         },
         { timeoutMs: 60_000, what: "both tasks' first line in stack logs" },
       );
+      // Followed: both tasks' streams stay open over ssh until Ctrl-C.
+      const follow = spawn(process.execPath, [CLI, "logs", "-f", name], { env });
+      let out = "";
+      follow.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+      const exited = new Promise<number | null>((done) => follow.once("exit", done));
+      try {
+        await waitFor(() => out.split("hello-from-swarm").length - 1 === 2, {
+          timeoutMs: 60_000,
+          what: "both tasks' first line in stack logs -f",
+        });
+      } finally {
+        follow.kill("SIGINT");
+      }
+      expect(await exited).toBe(0);
+
+      await psLiveShows(name, env, [/^web\s+2\/2\s/m]);
 
       const rm = stack(["rm", name], env);
       expect(rm.status, rm.stderr).toBe(0);
