@@ -18,14 +18,17 @@
 #
 # Host aliases in that config (all on 127.0.0.1, the sshd's port, user root):
 #   stack-sshd               trusted host key, client key from the agent: logs in
+#   stack-sshd-transport     the same with a second client key, so a test can count its own
+#                            logins in the shared log while another uses stack-sshd
 #   stack-sshd-unknown-host  empty known_hosts: "Host key verification failed."
 #   stack-sshd-no-key        no agent, a key the sshd does not accept: "Permission denied"
 # ssh://root@127.0.0.1:PORT works too (the `Host *` block applies to it).
 #
 # The remote side runs `docker system dial-stdio` with HOME and DOCKER_CONFIG set to a
 # private directory (sshd's SetEnv), so neither root's shell rc files nor its ~/.docker apply
-# and the remote docker CLI talks to the default engine (/var/run/docker.sock). Logins are counted from sshd's log:
-#   grep -c 'Accepted publickey' "$STACK_SSHD_LOG"
+# and the remote docker CLI talks to the default engine (/var/run/docker.sock). Logins are counted from sshd's log,
+# by the fingerprint of the key that logged in (`ssh-keygen -lf <dir>/client_ed25519.pub`):
+#   grep 'Accepted publickey' "$STACK_SSHD_LOG" | grep -c SHA256:...
 #
 # Processes are started with setsid and their output sent to files, so none holds the
 # caller's stdout open (CI waits for every holder of .ci/run's output).
@@ -78,10 +81,14 @@ make_keys() {
     ssh-keygen -q -t ed25519 -N '' -C stack-sshd-host -f "${DIR}/host_ed25519_key"
   [[ -f "${DIR}/client_ed25519" ]] ||
     ssh-keygen -q -t ed25519 -N '' -C stack-sshd-client -f "${DIR}/client_ed25519"
+  [[ -f "${DIR}/transport_ed25519" ]] ||
+    ssh-keygen -q -t ed25519 -N '' -C stack-sshd-transport -f "${DIR}/transport_ed25519"
   [[ -f "${DIR}/unauthorized_ed25519" ]] ||
     ssh-keygen -q -t ed25519 -N '' -C stack-sshd-unauthorized -f "${DIR}/unauthorized_ed25519"
-  cp "${DIR}/client_ed25519.pub" "${DIR}/authorized_keys"
-  chmod 600 "${DIR}/authorized_keys"
+  # Replaced, not rewritten in place: sshd reads it at every login, also while `up` runs.
+  cat "${DIR}/client_ed25519.pub" "${DIR}/transport_ed25519.pub" >"${DIR}/authorized_keys.new"
+  chmod 600 "${DIR}/authorized_keys.new"
+  mv -f "${DIR}/authorized_keys.new" "${DIR}/authorized_keys"
 }
 
 write_configs() {
@@ -119,6 +126,14 @@ Host stack-sshd
   Port ${port}
   User root
 
+Host stack-sshd-transport
+  HostName 127.0.0.1
+  Port ${port}
+  User root
+  IdentityAgent ${AGENT_SOCK}
+  IdentitiesOnly yes
+  IdentityFile ${DIR}/transport_ed25519.pub
+
 Host stack-sshd-unknown-host
   HostName 127.0.0.1
   Port ${port}
@@ -143,7 +158,7 @@ Host *
 
 # Keys from the agent (the file names which of its keys to offer). Never ssh's default
 # identity files: those are the user's, in ~/.ssh.
-Host * !stack-sshd-no-key
+Host * !stack-sshd-no-key !stack-sshd-transport
   IdentityAgent ${AGENT_SOCK}
   IdentitiesOnly yes
   IdentityFile ${DIR}/client_ed25519.pub
@@ -172,7 +187,8 @@ start_sshd() {
   log "starting sshd on 127.0.0.1:${port} (log ${LOG})"
   # sshd forks into the background itself; setsid and the redirections keep the short-lived
   # parent (and so the daemon) off the caller's terminal and output.
-  setsid "${SSHD}" -f "${DIR}/sshd_config" -E "${LOG}" </dev/null >>"${LOG}" 2>&1
+  # 9>&-: the daemon must not inherit the lock of `up`, or the next `up` would wait forever.
+  setsid "${SSHD}" -f "${DIR}/sshd_config" -E "${LOG}" </dev/null >>"${LOG}" 2>&1 9>&-
   local deadline=$((SECONDS + TIMEOUT))
   until alive "${PIDFILE}" && (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; do
     if ((SECONDS >= deadline)); then
@@ -188,9 +204,9 @@ start_agent() {
   if alive "${AGENT_PIDFILE}" && [[ -S "${AGENT_SOCK}" ]]; then return 0; fi
   rm -f "${AGENT_SOCK}"
   # ssh-agent forks itself; its parent prints the pid and exits.
-  setsid ssh-agent -a "${AGENT_SOCK}" -s </dev/null >"${DIR}/agent.env" 2>>"${DIR}/agent.log"
+  setsid ssh-agent -a "${AGENT_SOCK}" -s </dev/null >"${DIR}/agent.env" 2>>"${DIR}/agent.log" 9>&-
   sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p' "${DIR}/agent.env" >"${AGENT_PIDFILE}"
-  SSH_AUTH_SOCK="${AGENT_SOCK}" ssh-add -q "${DIR}/client_ed25519" </dev/null
+  SSH_AUTH_SOCK="${AGENT_SOCK}" ssh-add -q "${DIR}/client_ed25519" "${DIR}/transport_ed25519" </dev/null
 }
 
 # A login round trip through everything a test uses: the PATH shim, the config, the agent,
@@ -238,6 +254,11 @@ down() {
 case "${1:-}" in
   up)
     install_sshd
+    # Test files run in parallel and each may call `up`: one at a time, so two never pick
+    # the same port or write the keys at once. The lock file sits beside the directory
+    # (`down` removes the directory while a holder may still be writing into it).
+    exec 9>"${DIR}.lock"
+    flock 9
     mkdir -p "${DIR}"
     chmod 700 "${DIR}"
     make_keys
@@ -247,7 +268,10 @@ case "${1:-}" in
     print_env
     ;;
   env) print_env ;;
-  down) down ;;
+  down)
+    down
+    rm -f "${DIR}.lock"
+    ;;
   *)
     echo "usage: $0 up|env|down" >&2
     exit 2

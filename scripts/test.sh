@@ -14,6 +14,7 @@ cleanup() {
   bash scripts/swarm-cluster.sh down >/dev/null 2>&1 || true
   bash scripts/fault-engine.sh down >/dev/null 2>&1 || true
   bash scripts/registry.sh down >/dev/null 2>&1 || true
+  bash scripts/sshd.sh down >/dev/null 2>&1 || true
   # A Podman start still running (the run ended early) finishes first, then all goes.
   if [[ -n "${podman_up}" ]]; then wait "${podman_up}" 2>/dev/null || true; fi
   bash scripts/podman-engine.sh down >/dev/null 2>&1 || true
@@ -24,6 +25,9 @@ trap cleanup EXIT
 bash scripts/registry.sh up >/dev/null
 # A dedicated engine the fault-injection tests stop and start (never the shared default one).
 bash scripts/fault-engine.sh up >/dev/null
+# An sshd on 127.0.0.1 in front of the default engine (its own keys, agent, known_hosts and
+# ssh config) for the ssh:// tests; they run `sshd.sh up` too (idempotent) to run alone.
+bash scripts/sshd.sh up >/dev/null
 # The Podman engine (installing Debian's podman on first use, copying the test images in)
 # starts in the background while lint and typecheck run; its output goes to a file, and the
 # service it starts is detached (setsid), so nothing holds this script's output open.

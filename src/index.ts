@@ -8,7 +8,7 @@ export { followLogs, type LogsOptions } from "./api/logs.js";
 export { listStacks, stackReplicas, stackServices } from "./api/status.js";
 export { replicaRows, serviceRows, type ReplicaRow, type ServiceRow } from "./core/views.js";
 export { connectDriver, type ConnectOptions } from "./drivers/connect-driver.js";
-export { selectDriver } from "./drivers/select-driver.js";
+export { selectDriver, type DriverSelection } from "./drivers/select-driver.js";
 export type { Driver, DriverName, EngineInfo, StackSummary, WaitResult } from "./core/driver.js";
 export type {
   ObservedContainer,

@@ -28,15 +28,27 @@ export async function followLogs(options: LogsOptions): Promise<boolean> {
     .sort((a, b) => compareNames(a.service, b.service) || a.slot - b.slot);
   if (containers.length === 0) return false;
   const width = Math.max(...containers.map((c) => c.name.length));
-  await Promise.all(
-    containers.map(async (c) => {
-      const lines = options.driver.logs(c.id, {
-        follow: options.follow,
-        ...(options.tail !== undefined && { tail: options.tail }),
-        ...(options.signal !== undefined && { signal: options.signal }),
-      });
-      for await (const line of lines) options.write(`${c.name.padEnd(width)} | ${line.text}\n`);
-    }),
-  );
+  const streams = containers.map(() => new AbortController());
+  // One signal of its own per stream, all aborted by one listener on the caller's: Node warns
+  // (MaxListenersExceededWarning) when more than 10 listeners wait on one AbortSignal, and
+  // each stream adds its own.
+  const abortAll = (): void => streams.forEach((s) => s.abort());
+  const { signal } = options;
+  if (signal?.aborted === true) abortAll();
+  signal?.addEventListener("abort", abortAll, { once: true });
+  try {
+    await Promise.all(
+      containers.map(async (c, i) => {
+        const lines = options.driver.logs(c.id, {
+          follow: options.follow,
+          ...(options.tail !== undefined && { tail: options.tail }),
+          ...(signal !== undefined && { signal: streams[i]!.signal }),
+        });
+        for await (const line of lines) options.write(`${c.name.padEnd(width)} | ${line.text}\n`);
+      }),
+    );
+  } finally {
+    signal?.removeEventListener("abort", abortAll);
+  }
   return true;
 }

@@ -6,7 +6,7 @@
 import { Command, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
 import { handleError } from "./handle-error.js";
-import { programFileOptions } from "./options.js";
+import { contextOption, programFileOptions, setEngineContext } from "./options.js";
 import { registerCommands } from "./register-commands.js";
 import { STACK_VERSION } from "../version.js";
 
@@ -23,6 +23,10 @@ async function main(argv: readonly string[]): Promise<number> {
       writeOut: (s) => process.stdout.write(s),
     })
     .addOption(new Option("--debug", "print stack traces of internal errors").hideHelp())
+    .addOption(contextOption())
+    .hook("preAction", (_program, command) => {
+      setEngineContext(command.optsWithGlobals<{ context?: string }>().context);
+    })
     // Program options end at the command, so `logs -f` (follow) and `exec SERVICE sh -c X`
     // keep their meaning; every command takes the stack options itself too.
     .enablePositionalOptions();

@@ -179,12 +179,43 @@ export function loadOptions(input: StackInput) {
   };
 }
 
+/** `--context NAME`, a program-level option (before or after the command), as in the Docker CLI. */
+export function contextOption(): Option {
+  return new Option(
+    "--context <name>",
+    "Docker context to use (overrides DOCKER_HOST, DOCKER_CONTEXT and `docker context use`)",
+  );
+}
+
+/** The program-level engine choice of this run; set once, before the command's action. */
+const engineChoice: { context?: string } = {};
+
+/** Records `--context` for {@link driverFromEnv} (main.ts calls it before every action). */
+export function setEngineContext(context: string | undefined): void {
+  if (context === undefined) delete engineChoice.context;
+  else engineChoice.context = context;
+}
+
+/** Prints a warning that is not part of a command's progress output. */
+const warnOnStderr = (message: string): void => {
+  process.stderr.write(`warning: ${message}\n`);
+};
+
 /**
- * The engine driver for this process's environment: `driver` when --driver was given, else
- * swarm when the engine is an active swarm manager, docker otherwise.
+ * The engine driver for this process's environment and `--context`: `driver` when --driver
+ * was given, else swarm when the engine is an active swarm manager, docker otherwise.
+ * Warnings about the engine's configuration go to `warn` (default: stderr).
  */
-export async function driverFromEnv(driver?: DriverName): Promise<Driver> {
-  return (await selectDriver(process.env, driver === undefined ? {} : { driver })).driver;
+export async function driverFromEnv(
+  driver?: DriverName,
+  warn: (message: string) => void = warnOnStderr,
+): Promise<Driver> {
+  const selection = await selectDriver(process.env, {
+    ...(driver !== undefined && { driver }),
+    ...(engineChoice.context !== undefined && { context: engineChoice.context }),
+  });
+  for (const message of selection.warnings) warn(message);
+  return selection.driver;
 }
 
 /**

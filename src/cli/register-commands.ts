@@ -18,7 +18,7 @@ import { registerScale } from "./commands/scale.js";
 import { registerServices } from "./commands/services.js";
 import { registerTop } from "./commands/top.js";
 import { registerWait } from "./commands/wait.js";
-import type { ExitCode } from "./options.js";
+import { contextOption, type ExitCode } from "./options.js";
 
 /**
  * Registers every subcommand on `program`, in the order `--help` lists them; `exit.code`
@@ -44,5 +44,8 @@ export function registerCommands(program: Command, exit: ExitCode): void {
   registerPull(program, exit);
   registerBuild(program);
   registerConfig(program);
+  // `--context` after the command too (`stack ps web --context prod`): program options end
+  // at the command name.
+  for (const command of program.commands) command.addOption(contextOption());
   registerCompletion(program);
 }

@@ -21,13 +21,15 @@ export class EngineError extends Error {
   constructor(
     kind: EngineErrorKind,
     message: string,
-    options?: { statusCode?: number; cause?: unknown },
+    options?: { statusCode?: number; cause?: unknown; retryable?: boolean },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "EngineError";
     this.kind = kind;
     if (options?.statusCode !== undefined) this.statusCode = options.statusCode;
-    this.retryable = kind === "unavailable" || kind === "server";
+    // `retryable: false` marks a failure no retry can fix although its kind usually can be
+    // retried: an ssh host key or login the engine's host refused.
+    this.retryable = options?.retryable ?? (kind === "unavailable" || kind === "server");
   }
 }
 

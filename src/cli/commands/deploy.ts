@@ -67,7 +67,10 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
         ...target.load,
         stackName,
         ...(services !== undefined && { services }),
-        driver: () => driverFromEnv(opts.driver as DriverName | undefined),
+        driver: () =>
+          driverFromEnv(opts.driver as DriverName | undefined, (message) =>
+            sink.emit({ type: "warning", message }),
+          ),
         sink,
         dryRun: Boolean(opts.dryRun),
         prune: Boolean(opts.prune),

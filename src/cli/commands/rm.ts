@@ -32,7 +32,9 @@ export function registerRm(program: Command, exit: ExitCode): void {
     const target = await commandTarget(this, names, "names");
     const sink = await createSink(opts.progress as ProgressMode);
     try {
-      const driver = await driverFromEnv(opts.driver as DriverName | undefined);
+      const driver = await driverFromEnv(opts.driver as DriverName | undefined, (message) =>
+        sink.emit({ type: "warning", message }),
+      );
       let ok = true;
       for (const stack of target.stacks) {
         const result = await removeStack({

@@ -44,7 +44,10 @@ export function registerScale(program: Command, exit: ExitCode): void {
       const result = await deployStack({
         ...target.load,
         stackName: theStack(target),
-        driver: () => driverFromEnv(opts.driver as DriverName | undefined),
+        driver: () =>
+          driverFromEnv(opts.driver as DriverName | undefined, (message) =>
+            sink.emit({ type: "warning", message }),
+          ),
         sink,
         replicas,
         services: Object.keys(replicas),

@@ -3,6 +3,8 @@ import type { EngineEvent, EngineInfo, LogLine, StackSummary } from "../../core/
 /** The reads every Docker-API engine client answers the same way for its driver. */
 export interface ReadingEngine {
   readonly address: string;
+  /** True when the engine is not on this machine (ssh://, tcp://): bind mounts are its paths. */
+  readonly remote?: boolean;
   ping(): Promise<EngineInfo>;
   listStacks(): Promise<readonly StackSummary[]>;
   logs(

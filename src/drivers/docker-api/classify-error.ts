@@ -105,7 +105,7 @@ export function toEngineError(err: unknown, context: string, address?: string): 
         : "is dockerd running?";
     return new EngineError(
       "unavailable",
-      `${context}: cannot reach the Docker engine at ${where} (${why}): ${hint} Set DOCKER_HOST to use another engine.`,
+      `${context}: cannot reach the Docker engine at ${where} (${why}): ${hint} Use --context NAME or set DOCKER_HOST to use another engine.`,
       { cause: err },
     );
   }

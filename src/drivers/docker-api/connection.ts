@@ -27,7 +27,8 @@ function invalid(message: string): EngineError {
  * Resolves the engine address from `DOCKER_HOST`, `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`
  * the way the Docker CLI does, without touching the file system. Supported: `unix:///path`,
  * `tcp://host:port` (http; https when `DOCKER_TLS_VERIFY=1` or port 2376), unset (the
- * default socket). `npipe://` and `ssh://` throw an `invalid` EngineError.
+ * default socket). `npipe://` and `ssh://` (which needs the ssh transport of
+ * `connectEngine`) throw an `invalid` EngineError.
  */
 export function resolveEngineAddress(env: DockerEnv): EngineAddress {
   const host = env["DOCKER_HOST"]?.trim();
@@ -52,9 +53,9 @@ export function resolveEngineAddress(env: DockerEnv): EngineAddress {
     );
   }
   if (host.startsWith("ssh://")) {
-    throw invalid(
-      `DOCKER_HOST=${host}: ssh:// is not supported; forward the engine socket and use unix:// or tcp://`,
-    );
+    // ssh:// needs a transport, not just an address: resolveEngine and connectEngine
+    // (engine-address.ts, engine-connection.ts) handle it before this is reached.
+    throw invalid(`DOCKER_HOST=${host}: an ssh:// engine is reached through connectEngine`);
   }
   // `host:port` without a scheme is accepted by the Docker CLI as tcp.
   const withScheme = host.includes("://") ? host : `tcp://${host}`;

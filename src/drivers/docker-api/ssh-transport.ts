@@ -650,8 +650,10 @@ export class SshTransport {
   }
 
   private noteFailure(err: EngineError, stderr: string): EngineError {
-    if (permanent(stderr)) this.fatal = err;
-    return err;
+    if (!permanent(stderr)) return err;
+    // Remembered, and not retryable: another attempt would only ask ssh the same question.
+    this.fatal = new EngineError(err.kind, err.message, { cause: err, retryable: false });
+    return this.fatal;
   }
 
   private acquire(): Promise<Grant> {

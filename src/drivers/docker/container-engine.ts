@@ -71,6 +71,8 @@ export interface BuildRequest {
 export interface ContainerEngine {
   /** Address for messages, e.g. `unix:///var/run/docker.sock`. */
   readonly address: string;
+  /** True when the engine is not on this machine (ssh://, tcp://): bind mounts are its paths. */
+  readonly remote?: boolean;
 
   ping(): Promise<EngineInfo>;
   /** Which engine this is (Docker or Podman) and the API version it speaks; read once, kept. */

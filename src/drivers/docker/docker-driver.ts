@@ -36,6 +36,8 @@ import { withContextHashes } from "../../stackfile/build-context.js";
 import { withSecretContents } from "../../stackfile/secret-content.js";
 import { ApiDriver } from "../docker-api/api-driver.js";
 import type { DockerEnv } from "../docker-api/connection.js";
+import type { ConnectEngineOptions } from "../docker-api/engine-connection.js";
+import { remoteBindMountWarnings } from "../docker-api/remote-bind-mounts.js";
 import type { ContainerEngine } from "./container-engine.js";
 import { DockerEngine } from "./docker-engine.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
@@ -96,9 +98,12 @@ export function dockerDeployment(
 export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
   readonly name = "docker" as const;
 
-  /** The driver for the engine `env` names (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH). */
-  static fromEnv(env: DockerEnv): DockerDriver {
-    return new DockerDriver(DockerEngine.fromEnv(env));
+  /**
+   * The driver for the engine `env` and `options.context` name (DOCKER_HOST, DOCKER_CONTEXT,
+   * the current Docker context; see `connectEngine`); connects lazily.
+   */
+  static fromEnv(env: DockerEnv, options: ConnectEngineOptions = {}): DockerDriver {
+    return new DockerDriver(DockerEngine.fromEnv(env, options));
   }
 
   async preflight(spec: StackSpec): Promise<DriverIssues> {
@@ -108,7 +113,11 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
     const { kind, apiVersion } = await this.engine.identity();
     return {
       errors,
-      warnings: [...dockerDriverWarnings(spec, apiVersion), ...engineWarnings(spec, kind)],
+      warnings: [
+        ...dockerDriverWarnings(spec, apiVersion),
+        ...engineWarnings(spec, kind),
+        ...remoteBindMountWarnings(spec, this.engine),
+      ],
       ignoredSettings: [],
     };
   }

@@ -32,8 +32,9 @@ import { buildQuery } from "./build-options.js";
 import { contextFiles } from "../../stackfile/build-context.js";
 import { ingressCreatePlan } from "./ingress-config.js";
 import { isEngineErrorKind, toEngineError } from "../docker-api/classify-error.js";
-import { loadDockerOptions, resolveEngineAddress } from "../docker-api/connection.js";
 import type { DockerEnv } from "../docker-api/connection.js";
+import { connectEngine } from "../docker-api/engine-connection.js";
+import type { EngineFromEnvOptions } from "../docker-api/engine-connection.js";
 import { containerCreatePlan } from "./container-config.js";
 import { oneOffCreatePlan } from "./one-off-config.js";
 import { execInContainer, followTerminalSize, joinStreams } from "../docker-api/attach-streams.js";
@@ -71,6 +72,8 @@ export interface DockerEngineOptions {
   readonly address: string;
   /** Transport options for dockerode (socket path or host/port/TLS). */
   readonly dockerOptions: Dockerode.DockerOptions;
+  /** True when the engine is not on this machine (bind-mount sources are its paths). */
+  readonly remote?: boolean;
   /** Written into the `stack.version` label; defaults to this package's version. */
   readonly stackVersion?: string;
 }
@@ -130,6 +133,7 @@ function destroyOnAbort(
  */
 export class DockerEngine implements ContainerEngine {
   readonly address: string;
+  readonly remote: boolean;
   private readonly docker: Dockerode;
   private readonly stackVersion: string;
   private identityRead: Promise<EngineIdentity> | undefined;
@@ -139,20 +143,21 @@ export class DockerEngine implements ContainerEngine {
 
   constructor(options: DockerEngineOptions) {
     this.address = options.address;
+    this.remote = options.remote ?? false;
     this.docker = new Dockerode(options.dockerOptions);
     this.stackVersion = options.stackVersion ?? STACK_VERSION;
   }
 
   /**
-   * A driver for the engine `env` names (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH);
+   * A client for the engine `env` and `options.context` name, in the Docker CLI's order
+   * (`connectEngine`: --context, DOCKER_HOST, DOCKER_CONTEXT, the current context);
    * connects lazily, so an unreachable engine fails on the first call, as `unavailable`.
    */
-  static fromEnv(env: DockerEnv, stackVersion?: string): DockerEngine {
-    const resolved = resolveEngineAddress(env);
+  static fromEnv(env: DockerEnv, options: EngineFromEnvOptions = {}): DockerEngine {
+    const { stackVersion, ...connect } = options;
     return new DockerEngine({
-      address: resolved.address,
-      dockerOptions: loadDockerOptions(resolved),
-      ...(stackVersion !== undefined ? { stackVersion } : {}),
+      ...connectEngine(env, connect),
+      ...(stackVersion !== undefined && { stackVersion }),
     });
   }
 

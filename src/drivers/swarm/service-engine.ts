@@ -26,6 +26,8 @@ export interface SwarmObserveWants {
 export interface ServiceEngine {
   /** Address for messages, e.g. `unix:///var/run/docker.sock`. */
   readonly address: string;
+  /** True when the manager is not on this machine (ssh://, tcp://). */
+  readonly remote?: boolean;
   ping(): Promise<EngineInfo>;
   /** Reads the stack's services, tasks, networks, secrets, configs and the cluster's nodes. */
   observe(stack: string, want?: SwarmObserveWants): Promise<SwarmObservedState>;

@@ -32,6 +32,8 @@ import { serviceRows, type ServiceRow } from "../../core/views.js";
 import type { StackSpec } from "../../model/types.js";
 import { ApiDriver } from "../docker-api/api-driver.js";
 import type { DockerEnv } from "../docker-api/connection.js";
+import type { ConnectEngineOptions } from "../docker-api/engine-connection.js";
+import { remoteBindMountWarnings } from "../docker-api/remote-bind-mounts.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
 import type { SwarmOperation } from "./operations.js";
 import { swarmDriverIssues } from "./preflight.js";
@@ -100,9 +102,12 @@ export function swarmDeployment(
 export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
   readonly name = "swarm" as const;
 
-  /** The driver for the engine `env` names (DOCKER_HOST etc.); connects lazily. */
-  static fromEnv(env: DockerEnv): SwarmDriver {
-    return new SwarmDriver(SwarmEngine.fromEnv(env));
+  /**
+   * The driver for the manager `env` and `options.context` name (DOCKER_HOST, DOCKER_CONTEXT,
+   * the current Docker context; see `connectEngine`); connects lazily.
+   */
+  static fromEnv(env: DockerEnv, options: ConnectEngineOptions = {}): SwarmDriver {
+    return new SwarmDriver(SwarmEngine.fromEnv(env, options));
   }
 
   async preflight(spec: StackSpec): Promise<DriverIssues> {
@@ -112,7 +117,11 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
     const issues = swarmDriverIssues(spec, nodes);
     // Swarm ignores these and its warnings say so; the security warnings about them would
     // only repeat it.
-    return { ...issues, ignoredSettings: ["privileged", "pid"] };
+    return {
+      ...issues,
+      warnings: [...issues.warnings, ...remoteBindMountWarnings(spec, this.engine)],
+      ignoredSettings: ["privileged", "pid"],
+    };
   }
 
   async prepare(

@@ -25,11 +25,9 @@ import { oneOffService, type OneOffSettings } from "../../model/one-off.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
 import type { NetworkSpec, StackSpec } from "../../model/types.js";
 import { toEngineError } from "../docker-api/classify-error.js";
-import {
-  loadDockerOptions,
-  resolveEngineAddress,
-  type DockerEnv,
-} from "../docker-api/connection.js";
+import type { DockerEnv } from "../docker-api/connection.js";
+import { connectEngine } from "../docker-api/engine-connection.js";
+import type { EngineFromEnvOptions } from "../docker-api/engine-connection.js";
 import { decodeLogStream, splitTimestamp } from "../docker-api/logs.js";
 import { networkCreateBody } from "../docker-api/network-config.js";
 import { parseJsonLines } from "../docker-api/events.js";
@@ -55,6 +53,8 @@ import { scopedName } from "../../model/naming.js";
 export interface SwarmEngineOptions {
   readonly address: string;
   readonly dockerOptions: Dockerode.DockerOptions;
+  /** True when the manager is not on this machine (bind-mount sources are node paths). */
+  readonly remote?: boolean;
   /** Written into the `stack.version` label; defaults to this package's version. */
   readonly stackVersion?: string;
 }
@@ -79,22 +79,26 @@ interface TaskWithLogs {
  */
 export class SwarmEngine implements ServiceEngine {
   readonly address: string;
+  readonly remote: boolean;
   private readonly docker: Dockerode;
   private readonly stackVersion: string;
   private readonly objects = new WeakMap<StackSpec, Promise<LoadedFileObjects>>();
 
   constructor(options: SwarmEngineOptions) {
     this.address = options.address;
+    this.remote = options.remote ?? false;
     this.docker = new Dockerode(options.dockerOptions);
     this.stackVersion = options.stackVersion ?? STACK_VERSION;
   }
 
-  /** A driver for the engine `env` names (DOCKER_HOST etc.); connects lazily. */
-  static fromEnv(env: DockerEnv, stackVersion?: string): SwarmEngine {
-    const resolved = resolveEngineAddress(env);
+  /**
+   * A client for the manager `env` and `options.context` name, in the Docker CLI's order
+   * (`connectEngine`); connects lazily.
+   */
+  static fromEnv(env: DockerEnv, options: EngineFromEnvOptions = {}): SwarmEngine {
+    const { stackVersion, ...connect } = options;
     return new SwarmEngine({
-      address: resolved.address,
-      dockerOptions: loadDockerOptions(resolved),
+      ...connectEngine(env, connect),
       ...(stackVersion !== undefined && { stackVersion }),
     });
   }

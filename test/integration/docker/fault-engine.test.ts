@@ -30,7 +30,7 @@ function script(command: string): string {
 
 async function faultEngine(): Promise<DockerEngine | undefined> {
   const host = script("socket");
-  const engine = DockerEngine.fromEnv({ DOCKER_HOST: host }, "0.0.0-test");
+  const engine = DockerEngine.fromEnv({ DOCKER_HOST: host }, { stackVersion: "0.0.0-test" });
   try {
     await engine.ping();
     const seen = await engine.observe("none", { images: [TEST_IMAGE] });

@@ -7,10 +7,7 @@ import { randomBytes } from "node:crypto";
 import Dockerode from "dockerode";
 import type { EngineKind } from "../../../src/core/driver.js";
 import { DockerEngine } from "../../../src/drivers/docker/docker-engine.js";
-import {
-  loadDockerOptions,
-  resolveEngineAddress,
-} from "../../../src/drivers/docker-api/connection.js";
+import { connectEngine } from "../../../src/drivers/docker-api/engine-connection.js";
 import { stackFilter } from "../../../src/drivers/docker-api/labels.js";
 import { scopedName } from "../../../src/model/naming.js";
 import type { NetworkSpec, ServiceSpec, StackSpec, VolumeSpec } from "../../../src/model/types.js";
@@ -20,9 +17,12 @@ export const TEST_IMAGE = "stack-test/busybox:latest";
 /** Same content as TEST_IMAGE with a different image id, for image-change tests. */
 export const TEST_IMAGE_V2 = "stack-test/busybox:v2";
 
-/** A plain dockerode client for the engine in the environment, for assertions on raw state. */
+/**
+ * A plain dockerode client for the engine in the environment (resolved as the CLI does, so
+ * DOCKER_HOST=ssh://... and contexts work), for assertions on raw state.
+ */
 export function rawDocker(): Dockerode {
-  return new Dockerode(loadDockerOptions(resolveEngineAddress(process.env)));
+  return new Dockerode(connectEngine(process.env).dockerOptions);
 }
 
 /**
@@ -31,7 +31,7 @@ export function rawDocker(): Dockerode {
  * passes by skipping; elsewhere prints why and returns undefined, for `describe.skipIf`.
  */
 export async function requireEngine(): Promise<DockerEngine | undefined> {
-  const engine = DockerEngine.fromEnv(process.env, "0.0.0-test");
+  const engine = DockerEngine.fromEnv(process.env, { stackVersion: "0.0.0-test" });
   let problem: string | undefined;
   try {
     await engine.ping();

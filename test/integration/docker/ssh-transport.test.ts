@@ -4,8 +4,7 @@
  * default engine: deploy, observe, logs -f, events, a hijacked exec with stdin, remove, all
  * over one login counted in sshd's log; host key and auth failures as one line.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Duplex } from "node:stream";
@@ -23,39 +22,15 @@ import { SshTransport } from "../../../src/drivers/docker-api/ssh-transport.js";
 import { EngineError } from "../../../src/core/errors.js";
 import { nullSink } from "../../../src/progress/events.js";
 import { cleanupStack, requireEngine, TEST_IMAGE, uniqueStackName, waitFor } from "./helpers.js";
-
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..");
-
-/** Starts the test sshd and returns the environment its `env` prints. */
-function sshdUp(): Record<string, string> | undefined {
-  try {
-    const out = execFileSync("bash", [path.join(ROOT, "scripts/sshd.sh"), "up"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const env: Record<string, string> = {};
-    for (const line of out.split("\n")) {
-      const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
-      if (m !== null) env[m[1]!] = m[2]!;
-    }
-    return env;
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    if (process.env["CI"] === "true") throw new Error(`ssh tests need the test sshd: ${why}`);
-    console.warn(`skipping ssh tests: cannot start the test sshd: ${why}`);
-    return undefined;
-  }
-}
+import { requireSshd, sshdLogins } from "./sshd.js";
 
 const engine = await requireEngine();
-const sshd = engine === undefined ? undefined : sshdUp();
+const sshd = engine === undefined ? undefined : requireSshd();
 
 describe.skipIf(sshd === undefined)("ssh:// transport through a real sshd", () => {
   const env = { ...process.env, ...sshd };
-  const logins = () =>
-    readFileSync(env["STACK_SSHD_LOG"]!, "utf8")
-      .split("\n")
-      .filter((l) => l.includes("Accepted publickey")).length;
+  // A client key of its own: the e2e tests log in as stack-sshd at the same time.
+  const logins = () => sshdLogins(sshd!, "stack-sshd-transport");
   const stack = uniqueStackName("ssh");
   const transports: SshTransport[] = [];
 
@@ -75,12 +50,12 @@ describe.skipIf(sshd === undefined)("ssh:// transport through a real sshd", () =
   afterAll(async () => {
     await Promise.all(transports.map((t) => t.close()));
     await cleanupStack(stack);
-    execFileSync("bash", [path.join(ROOT, "scripts/sshd.sh"), "down"], { stdio: "ignore" });
+    // The sshd stays up for the other ssh tests; scripts/test.sh stops it when the run ends.
   });
 
   it("deploys, follows logs and events, execs with stdin and removes over one login", async () => {
     const before = logins();
-    const { docker, engine: remote, t } = connect(env["STACK_SSHD_HOST"]!);
+    const { docker, engine: remote, t } = connect("ssh://stack-sshd-transport");
     const dir = mkdtempSync(path.join(tmpdir(), "stack-ssh-e2e-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, "stack.yml");

@@ -47,7 +47,9 @@ export function requireCluster(): TestCluster | undefined {
     const socketPath = host.replace(/^unix:\/\//, "");
     return {
       host,
-      driver: new SwarmDriver(SwarmEngine.fromEnv({ DOCKER_HOST: host }, "0.0.0-test")),
+      driver: new SwarmDriver(
+        SwarmEngine.fromEnv({ DOCKER_HOST: host }, { stackVersion: "0.0.0-test" }),
+      ),
       docker: new Dockerode({ socketPath }),
     };
   } catch (err) {

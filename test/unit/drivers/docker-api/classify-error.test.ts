@@ -54,7 +54,7 @@ describe("toEngineError", () => {
     expect(err.kind).toBe("unavailable");
     expect(err.retryable).toBe(true);
     expect(err.message).toBe(
-      "observe stack x: cannot reach the Docker engine at unix:///var/run/docker.sock (connect ENOENT): is dockerd running? Set DOCKER_HOST to use another engine.",
+      "observe stack x: cannot reach the Docker engine at unix:///var/run/docker.sock (connect ENOENT): is dockerd running? Use --context NAME or set DOCKER_HOST to use another engine.",
     );
   });
 

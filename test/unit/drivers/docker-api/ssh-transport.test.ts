@@ -320,6 +320,8 @@ describe("SshTransport (with a stand-in ssh)", () => {
     expect((first as EngineError).message).toBe(
       "cannot reach the engine at ssh://root@engine-host:2222: Host key verification failed",
     );
+    // Engine calls retry unavailable engines with backoff; a refused host key stays refused.
+    expect((first as EngineError).retryable).toBe(false);
     const second = await get(t.agent, "/_ping").catch((e: unknown) => e);
     expect(second).toBe(first);
     expect(t.loginsStarted).toBe(1);
