@@ -17,16 +17,20 @@ export class EngineError extends Error {
   readonly statusCode?: number;
   readonly retryable: boolean;
 
+  /**
+   * `retryable` defaults to the kind's (`unavailable` and `server` are); a failure the
+   * engine cannot get out of by itself (a wedged engine) says `false` whatever its kind.
+   */
   constructor(
     kind: EngineErrorKind,
     message: string,
-    options?: { statusCode?: number; cause?: unknown },
+    options?: { statusCode?: number; cause?: unknown; retryable?: boolean },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "EngineError";
     this.kind = kind;
     if (options?.statusCode !== undefined) this.statusCode = options.statusCode;
-    this.retryable = kind === "unavailable" || kind === "server";
+    this.retryable = options?.retryable ?? (kind === "unavailable" || kind === "server");
   }
 }
 
@@ -39,6 +43,12 @@ export class EngineError extends Error {
 export class StepFailure extends EngineError {
   readonly logs?: readonly string[];
   readonly blocking: boolean;
+  /**
+   * True when the next observation shows what went wrong and the planner has an operation
+   * for it (a replica the engine refuses to start because of a task left by a crash is
+   * recreated): the converge loop plans again instead of stopping at this round.
+   */
+  readonly replan: boolean;
 
   constructor(
     message: string,
@@ -46,6 +56,7 @@ export class StepFailure extends EngineError {
       readonly kind?: "failed" | "timeout";
       readonly logs?: readonly string[];
       readonly blocking?: boolean;
+      readonly replan?: boolean;
       readonly cause?: unknown;
     } = {},
   ) {
@@ -57,6 +68,7 @@ export class StepFailure extends EngineError {
     this.name = "StepFailure";
     if (options.logs !== undefined && options.logs.length > 0) this.logs = options.logs;
     this.blocking = options.blocking ?? true;
+    this.replan = options.replan ?? false;
   }
 }
 

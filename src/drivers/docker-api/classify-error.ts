@@ -47,6 +47,14 @@ export function engineMessage(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A start refused because containerd still holds a task of that container: left by a dockerd
+ * killed in the middle of starting it (reproduced with SIGKILL: dockerd 20.10 then answers
+ * 500 `task <container id>: already exists` to every start, and records it as the
+ * container's State.Error). No retry gets past it; removing and recreating the container does.
+ */
+export const STALE_TASK_PATTERN = /\b(?:task|container) [0-9a-f]{12,64}: already exists/;
+
 function kindForStatus(status: number): EngineErrorKind {
   if (status === 304) return "not-modified";
   if (status === 404) return "not-found";
@@ -72,7 +80,10 @@ export function toEngineError(err: unknown, context: string, address?: string): 
   if (status !== undefined) {
     const detail =
       engineMessage(err) ?? (typeof e.reason === "string" ? e.reason : `HTTP ${status}`);
-    return new EngineError(kindForStatus(status), `${context}: ${detail}`, {
+    // A 5xx that no retry can fix is a conflict with the engine's state, not a hiccup.
+    const kind =
+      status >= 500 && STALE_TASK_PATTERN.test(detail) ? "conflict" : kindForStatus(status);
+    return new EngineError(kind, `${context}: ${detail}`, {
       statusCode: status,
       cause: err,
     });

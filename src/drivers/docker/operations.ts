@@ -34,7 +34,9 @@ export type Cause =
   | "update delay"
   | "removed by rm"
   | "content changed"
-  | "build requested";
+  | "build requested"
+  | "stale task"
+  | "engine restart";
 
 interface Base extends Operation {
   readonly cause: Cause;

@@ -6,6 +6,7 @@
 import type { EngineEvent, EngineInfo, LogLine, StackSummary } from "../../core/driver.js";
 import type { NetworkSpec, StackSpec } from "../../model/types.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
+import type { LockStore } from "../docker-api/stack-lock.js";
 
 /** What an observation is asked to check besides the stack's own objects. */
 export interface SwarmObserveWants {
@@ -50,4 +51,6 @@ export interface ServiceEngine {
   ): AsyncIterable<LogLine>;
   /** Changes of the stack's services and tasks until `signal` aborts. */
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
+  /** Stack locks on this swarm (configs, see `config-lock-store.ts`). */
+  lockStore(): LockStore;
 }

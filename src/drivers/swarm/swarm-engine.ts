@@ -30,6 +30,8 @@ import {
   type SwarmTaskItem,
 } from "./observe-swarm.js";
 import { swarmServiceSpec, withObjectIds } from "./service-spec.js";
+import { ConfigLockStore } from "./config-lock-store.js";
+import type { LockStore } from "../docker-api/stack-lock.js";
 
 /** Options for {@link SwarmEngine}. */
 export interface SwarmEngineOptions {
@@ -85,6 +87,13 @@ export class SwarmEngine implements ServiceEngine {
     } catch (err) {
       throw toEngineError(err, context, this.address);
     }
+  }
+
+  private locks: LockStore | undefined;
+
+  lockStore(): LockStore {
+    this.locks ??= new ConfigLockStore(this.docker, this.address);
+    return this.locks;
   }
 
   async ping(): Promise<EngineInfo> {
