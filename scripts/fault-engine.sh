@@ -6,6 +6,8 @@
 #
 #   scripts/fault-engine.sh up      start it (idempotent), load the test images, print its socket
 #   scripts/fault-engine.sh stop    stop dockerd, keeping its data (containers, volumes)
+#   scripts/fault-engine.sh kill    SIGKILL dockerd (a crash), keeping its data; containerd's
+#                                   shims and tasks stay behind, as after a real crash
 #   scripts/fault-engine.sh start   start dockerd again on the same data, print its socket
 #   scripts/fault-engine.sh socket  print its DOCKER_HOST value
 #   scripts/fault-engine.sh down    stop it and delete its data and namespace (idempotent)
@@ -66,6 +68,24 @@ stop() {
   stop_by_pidfile "${PIDFILE}"
 }
 
+# A crash: SIGKILL, then wait until dockerd and the containerd it started are gone. dockerd
+# starts containerd with a parent-death signal, so containerd dies too, but not at once: a
+# `start` while it is still exiting finds it "still running" by its pidfile, waits for a socket
+# that never comes and gives up ("timeout waiting for containerd to start"; seen here).
+crash() {
+  [[ -f "${PIDFILE}" ]] || return 0
+  local pid containerd_pid=""
+  pid="$(cat "${PIDFILE}")"
+  [[ -f "${RUN_DIR}/exec/containerd/containerd.pid" ]] && containerd_pid="$(cat "${RUN_DIR}/exec/containerd/containerd.pid")"
+  kill -9 "${pid}" 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  while kill -0 "${pid}" 2>/dev/null || { [[ -n "${containerd_pid}" ]] && kill -0 "${containerd_pid}" 2>/dev/null; }; do
+    ((SECONDS >= deadline)) && break
+    sleep 0.2
+  done
+  rm -f "${PIDFILE}"
+}
+
 images() {
   local missing=()
   for image in "${IMAGES[@]}"; do
@@ -79,6 +99,7 @@ case "${1:-}" in
   up) start && images && echo "${SOCK}" ;;
   start) start && echo "${SOCK}" ;;
   stop) stop ;;
+  kill) crash ;;
   socket) echo "${SOCK}" ;;
   down)
     stop
@@ -87,7 +108,7 @@ case "${1:-}" in
     ip netns del "${NAME}" 2>/dev/null || true
     ;;
   *)
-    echo "usage: $0 up|start|stop|socket|down" >&2
+    echo "usage: $0 up|start|stop|kill|socket|down" >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,7 @@
 import { converge } from "../core/converge.js";
-import type { Deployment, Driver } from "../core/driver.js";
+import type { Deployment, Driver, StackLock } from "../core/driver.js";
+import { InterruptedError } from "../core/errors.js";
+import { describeHolder, currentLockOwner } from "../core/lock-owner.js";
 import type { Plan } from "../core/operation.js";
 import type { SpecWarning, StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
@@ -28,6 +30,13 @@ export interface DeployOptions extends LoadStackOptions {
   /** Wait until every replica runs and is healthy (and one-shot jobs exited 0). */
   readonly wait?: boolean;
   readonly timeoutMs?: number;
+  /**
+   * Longest wait for the stack's deploy lock while another deploy, scale or rm of the same
+   * stack holds it; unset waits until it is free (or `signal` aborts).
+   */
+  readonly lockTimeoutMs?: number;
+  /** What the lock records as the command holding it; default this process's command line. */
+  readonly command?: string;
   readonly parallel?: number;
   readonly signal?: AbortSignal;
 }
@@ -100,16 +109,41 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
     sink.emit({ type: "warning", message: formatWarning(w) });
   const deployment = await driver.prepare(spec, options.env);
 
-  const result = await converge(deployment, {
-    sink,
-    parallel: options.parallel ?? 8,
-    prune: options.prune ?? false,
-    ...(options.forceRecreate !== undefined && { forceRecreate: options.forceRecreate }),
-    ...(options.build !== undefined && { build: options.build }),
-    ...(options.services !== undefined && { services: options.services }),
-    ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
-    ...(options.signal !== undefined && { signal: options.signal }),
-  });
+  // A dry run changes nothing and needs no lock; anything else changes the stack only while
+  // holding it, and plans from an observation made after taking it.
+  let lock: StackLock | undefined;
+  if (!options.dryRun) {
+    try {
+      lock = await lockStack(driver, spec.name, sink, options);
+    } catch (error) {
+      if (!(error instanceof InterruptedError)) throw error;
+      const plan = { stack: spec.name, operations: [], warnings: [] };
+      return {
+        ok: false,
+        spec,
+        plan,
+        changed: false,
+        timedOut: false,
+        interrupted: true,
+        deployment,
+      };
+    }
+  }
+  let result: Awaited<ReturnType<typeof converge>>;
+  try {
+    result = await converge(deployment, {
+      sink,
+      parallel: options.parallel ?? 8,
+      prune: options.prune ?? false,
+      ...(options.forceRecreate !== undefined && { forceRecreate: options.forceRecreate }),
+      ...(options.build !== undefined && { build: options.build }),
+      ...(options.services !== undefined && { services: options.services }),
+      ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
+      ...(options.signal !== undefined && { signal: options.signal }),
+    });
+  } finally {
+    await lock?.release();
+  }
   for (const blocker of result.blockers) sink.emit({ type: "error", message: blocker });
   if (result.remaining !== undefined && result.remaining.operations.length > 0) {
     sink.emit({
@@ -154,6 +188,36 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
     interrupted: waited.interrupted,
     ...(!waited.ok && { message: waited.message ?? "the stack did not become ready" }),
   };
+}
+
+/**
+ * Takes the deploy lock of `stack` on `driver` for this process, saying on `sink` who holds
+ * it while waiting and whose lock was broken. Shared by deploy, scale and rm.
+ */
+export async function lockStack(
+  driver: Driver,
+  stack: string,
+  sink: ProgressSink,
+  options: {
+    readonly lockTimeoutMs?: number;
+    readonly command?: string;
+    readonly signal?: AbortSignal;
+  },
+): Promise<StackLock> {
+  return driver.lock(stack, currentLockOwner(options.command), {
+    onWait: (holder) =>
+      sink.emit({
+        type: "info",
+        message: `waiting for stack ${stack}: it is locked by ${describeHolder(holder)}`,
+      }),
+    onBreak: (holder, why) =>
+      sink.emit({
+        type: "warning",
+        message: `took over the lock of stack ${stack} from ${describeHolder(holder)}: ${why}`,
+      }),
+    ...(options.lockTimeoutMs !== undefined && { timeoutMs: options.lockTimeoutMs }),
+    ...(options.signal !== undefined && { signal: options.signal }),
+  });
 }
 
 /** `file:line:col path message` for a warning. */

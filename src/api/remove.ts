@@ -1,5 +1,7 @@
-import type { Driver } from "../core/driver.js";
+import type { Driver, StackLock } from "../core/driver.js";
+import { InterruptedError } from "../core/errors.js";
 import { executePlan } from "../core/execute-plan.js";
+import { lockStack } from "./deploy.js";
 import type { StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
 
@@ -11,11 +13,19 @@ export interface RemoveOptions {
   readonly sink: ProgressSink;
   readonly parallel?: number;
   readonly signal?: AbortSignal;
-  /** Grace period of every stop instead of each replica's own (`stack rm -t`). */
-  readonly stopTimeoutMs?: number;
+  /**
+   * Grace period of every stop, in seconds (`stack rm -t`), instead of each container's own
+   * (its `stop_grace_period`, else the engine's 10 s). 0 kills at once. The docker driver
+   * honours it; on a swarm the service's own grace period applies.
+   */
+  readonly timeoutSeconds?: number;
+  /** Longest wait for the stack's lock (see `DeployOptions.lockTimeoutMs`); unset: no limit. */
+  readonly lockTimeoutMs?: number;
+  /** What the lock records as the command holding it; default this process's command line. */
+  readonly command?: string;
 }
 
-/** Removal needs no service settings: stops use the engine's grace period. */
+/** Removal needs no service settings: each container stops with its own grace period. */
 function emptySpec(stack: string): StackSpec {
   return {
     name: stack,
@@ -36,26 +46,45 @@ function emptySpec(stack: string): StackSpec {
  */
 export async function removeStack(
   options: RemoveOptions,
-): Promise<{ ok: boolean; removed: number }> {
+): Promise<{ ok: boolean; removed: number; interrupted?: boolean }> {
   const { driver, stack, sink } = options;
-  const removal = await driver.planRemoval(stack, { volumes: options.volumes });
-  if (removal.plan.operations.length === 0) {
-    sink.emit({ type: "info", message: `stack ${stack} has nothing to remove` });
-    return { ok: true, removed: 0 };
+  const { timeoutSeconds } = options;
+  if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds >= 0))
+    throw new RangeError(`timeoutSeconds must be a number of seconds >= 0, got ${timeoutSeconds}`);
+  let lock: StackLock;
+  try {
+    lock = await lockStack(driver, stack, sink, options);
+  } catch (error) {
+    if (error instanceof InterruptedError) return { ok: false, removed: 0, interrupted: true };
+    throw error;
   }
-  sink.emit({ type: "plan", plan: removal.plan });
-  const signal = options.signal === undefined ? {} : { signal: options.signal };
-  const runner = removal.runner({
-    spec: emptySpec(stack),
-    sink,
-    ...signal,
-    ...(options.stopTimeoutMs !== undefined && { stopTimeoutMs: options.stopTimeoutMs }),
-  });
-  const result = await executePlan(removal.plan, runner, {
-    sink,
-    parallel: options.parallel ?? 8,
-    ...signal,
-  });
-  for (const note of removal.notes) sink.emit({ type: "info", message: note });
-  return { ok: result.ok, removed: result.done.length };
+  try {
+    // Planned after the lock is taken: from what the engine holds now.
+    const removal = await driver.planRemoval(stack, { volumes: options.volumes });
+    if (removal.plan.operations.length === 0) {
+      sink.emit({ type: "info", message: `stack ${stack} has nothing to remove` });
+      return { ok: true, removed: 0 };
+    }
+    sink.emit({ type: "plan", plan: removal.plan });
+    const signal = options.signal === undefined ? {} : { signal: options.signal };
+    const runner = removal.runner({
+      spec: emptySpec(stack),
+      sink,
+      ...signal,
+      ...(timeoutSeconds !== undefined && { stopTimeoutMs: timeoutSeconds * 1000 }),
+    });
+    const result = await executePlan(removal.plan, runner, {
+      sink,
+      parallel: options.parallel ?? 8,
+      ...signal,
+    });
+    for (const note of removal.notes) sink.emit({ type: "info", message: note });
+    return {
+      ok: result.ok,
+      removed: result.done.length,
+      ...(result.interrupted && { interrupted: true }),
+    };
+  } finally {
+    await lock.release();
+  }
 }

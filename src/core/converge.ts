@@ -1,5 +1,5 @@
 import type { Deployment, RetryBounds } from "./driver.js";
-import { InterruptedError } from "./errors.js";
+import { InterruptedError, StepFailure } from "./errors.js";
 import { executePlan, type FailedOperation } from "./execute-plan.js";
 import { isWait, type Operation, type Plan } from "./operation.js";
 import type { ProgressSink } from "../progress/events.js";
@@ -54,13 +54,20 @@ export interface ConvergeResult {
   readonly interrupted: boolean;
 }
 
+/** A failure whose cause the next round's planner repairs (`StepFailure.replan`). */
+function isReplannable(f: FailedOperation): boolean {
+  return f.cause instanceof StepFailure && f.cause.replan;
+}
+
 /**
  * Makes the engine match the deployment's spec, level-triggered: observe, plan, execute, and
  * again from a fresh observation until a plan comes out empty. The one loop of every driver.
  * Stops at the first round with a failed or skipped operation (re-planning would retry the
- * same failure forever), when the planner reports blockers (nothing is executed), when
- * `signal` aborts (also while observing), or after `maxRounds` executions (not converged:
- * `remaining` holds the plan still due). Emits a `plan` event for the first plan and every
+ * same failure forever; except when every failure of the round is one the planner repairs
+ * from the next observation, `StepFailure.replan`, such as a stale task: then it plans
+ * again), when the planner reports blockers (nothing is executed), when `signal` aborts
+ * (also while observing), or after `maxRounds` executions (not converged: `remaining` holds
+ * the plan still due). Emits a `plan` event for the first plan and every
  * later non-empty one, and one `summary` event at the end (not for a dry run). Engine
  * failures while observing are thrown after their retries; failures of operations are in
  * the result.
@@ -178,13 +185,24 @@ export async function converge<Observed, Op extends Operation>(
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     });
     done += result.done.length;
-    skippedTotal += result.skipped.length;
-    failures.push(...result.failed);
     skipped = result.skipped;
     // Waits write nothing; a failed write may have half-happened.
     const writes = new Set(plan.operations.filter((op) => !isWait(op)).map((op) => op.id));
     if (result.done.some((id) => writes.has(id)) || result.failed.some((f) => writes.has(f.op.id)))
       changed = true;
+    // Failures the next observation shows and the planner repairs (a stale task): plan again.
+    if (
+      !result.ok &&
+      !result.interrupted &&
+      result.failed.length > 0 &&
+      result.failed.every(isReplannable)
+    ) {
+      for (const f of result.failed)
+        ctx.sink.emit({ type: "info", message: `${f.op.text}: ${f.error}; planning again` });
+      continue;
+    }
+    skippedTotal += result.skipped.length;
+    failures.push(...result.failed);
     if (!result.ok)
       return finish({ ok: false, converged: false, interrupted: result.interrupted, plan });
   }

@@ -231,11 +231,25 @@ export interface RunContext {
   readonly signal?: AbortSignal;
   /** Limit of one readiness gate or of a new replica reaching running/healthy. */
   readonly readyTimeoutMs?: number;
-  /** Grace period of every stop instead of each service's own (`stack rm -t`). */
-  readonly stopTimeoutMs?: number;
   /** Pause between two polls of the engine while waiting; default 500 ms. */
   readonly pollIntervalMs?: number;
   readonly retry?: RetryBounds;
+  /**
+   * Grace period of every stop this run makes, overriding each container's own
+   * (`stack rm -t`, `stack stop -t`); unset: each container stops with the grace period and
+   * signal it was created with (`stop_grace_period`, `stop_signal`).
+   */
+  readonly stopTimeoutMs?: number;
+}
+
+/**
+ * What the executor lends an operation while it runs: `idle` runs a part that only waits
+ * (a stop's grace period) without holding the operation's write slot, so the grace periods
+ * of many removals overlap while at most `--parallel` operations are doing engine work. The
+ * slot is taken back (waiting for one to be free) before `idle` returns.
+ */
+export interface OperationLease {
+  idle<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -244,7 +258,7 @@ export interface RunContext {
  * `EngineError` or `InterruptedError`.
  */
 export interface OperationRunner<Op extends Operation = Operation> {
-  run(op: Op): Promise<void>;
+  run(op: Op, lease?: OperationLease): Promise<void>;
   /**
    * Called once for every operation after it ended (done, failed or skipped); the executor
    * waits for it before reporting the operation. The docker driver finishes a service's
@@ -328,6 +342,50 @@ export interface Removal<Op extends Operation = Operation> {
 }
 
 /**
+ * Who runs a command that changes a stack (deploy, scale, rm): what a second command that
+ * has to wait for the stack's lock shows.
+ */
+export interface LockOwner {
+  /** Host name of the machine the command runs on. */
+  readonly host: string;
+  readonly pid: number;
+  /** The command line, e.g. `stack deploy -c stack.yml app`. */
+  readonly command: string;
+  /**
+   * When the process started, in a form only compared for equality (on Linux, its start time
+   * in clock ticks since boot from /proc), so a pid reused by another process is not taken
+   * for the holder; absent where unknown.
+   */
+  readonly processStart?: string;
+}
+
+/** The holder of a stack's lock as read from the engine. */
+export interface LockHolder extends LockOwner {
+  /** When it took the lock, by the engine's clock (ISO 8601). */
+  readonly since: string;
+}
+
+/** What {@link Driver.lock} needs besides the stack and the owner. */
+export interface LockOptions {
+  /** Told when the lock is held by someone else and the caller waits (again when the holder changes). */
+  readonly onWait?: (holder: LockHolder) => void;
+  /** Told when the lock of a holder that died is broken, with why it counts as dead. */
+  readonly onBreak?: (holder: LockHolder, why: string) => void;
+  /** Longest wait; unset waits until the lock is free or `signal` aborts. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Pause between two looks at a held lock; default 1 s (tests shrink it). */
+  readonly pollIntervalMs?: number;
+}
+
+/** A stack lock this process holds; renewed in the background until released. */
+export interface StackLock {
+  readonly holder: LockHolder;
+  /** Gives the lock up; idempotent, and never throws (a lock it cannot remove expires). */
+  release(): Promise<void>;
+}
+
+/**
  * An engine driver. Every method throws `EngineError` only (classified once, in the
  * driver's API layer); removing something missing succeeds, so a re-run after a crash is
  * safe. Only `src/drivers/` implements it, and only the drivers import dockerode.
@@ -344,6 +402,15 @@ export interface Driver {
    * contents, with `env` for `environment:` sources). Throws `SpecError` for unreadable input.
    */
   prepare(spec: StackSpec, env: Readonly<Record<string, string | undefined>>): Promise<Deployment>;
+  /**
+   * Takes the deploy lock of `stack`: an object on the engine that only one process can hold
+   * at a time, so deploys, scales and removals of one stack from any machine sharing the
+   * engine (or the swarm) run one after another. Waits while a live holder has it (telling
+   * `onWait` who and since when); breaks the lock of a holder that died (same host and its
+   * pid gone, or a lease it stopped renewing has expired). Throws `EngineError` kind
+   * `timeout` when `timeoutMs` runs out, `InterruptedError` when `signal` aborts.
+   */
+  lock(stack: string, owner: LockOwner, options?: LockOptions): Promise<StackLock>;
   /** Plans `stack rm` of `stack` from a fresh observation; named volumes only with `volumes`. */
   planRemoval(stack: string, options: { readonly volumes: boolean }): Promise<Removal>;
   listStacks(): Promise<readonly StackSummary[]>;

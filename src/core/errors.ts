@@ -18,6 +18,10 @@ export class EngineError extends Error {
   readonly statusCode?: number;
   readonly retryable: boolean;
 
+  /**
+   * `retryable` defaults to the kind's (`unavailable` and `server` are); a failure the
+   * engine cannot get out of by itself (a wedged engine) says `false` whatever its kind.
+   */
   constructor(
     kind: EngineErrorKind,
     message: string,
@@ -42,6 +46,12 @@ export class EngineError extends Error {
 export class StepFailure extends EngineError {
   readonly logs?: readonly string[];
   readonly blocking: boolean;
+  /**
+   * True when the next observation shows what went wrong and the planner has an operation
+   * for it (a replica the engine refuses to start because of a task left by a crash is
+   * recreated): the converge loop plans again instead of stopping at this round.
+   */
+  readonly replan: boolean;
 
   constructor(
     message: string,
@@ -49,6 +59,7 @@ export class StepFailure extends EngineError {
       readonly kind?: "failed" | "timeout";
       readonly logs?: readonly string[];
       readonly blocking?: boolean;
+      readonly replan?: boolean;
       readonly cause?: unknown;
     } = {},
   ) {
@@ -60,6 +71,7 @@ export class StepFailure extends EngineError {
     this.name = "StepFailure";
     if (options.logs !== undefined && options.logs.length > 0) this.logs = options.logs;
     this.blocking = options.blocking ?? true;
+    this.replan = options.replan ?? false;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { OperationRunner } from "./driver.js";
+import type { OperationLease, OperationRunner } from "./driver.js";
 import { StepFailure } from "./errors.js";
 import { isDelay, isWait, type Operation, type Plan } from "./operation.js";
 import type { ProgressSink } from "../progress/events.js";
@@ -54,7 +54,9 @@ type Status = "pending" | "running" | "done" | "failed" | "tolerated" | "skipped
  * `ctx.parallel` writing operations at once, in plan order among those ready. When a
  * dependency failed or was skipped the operation is skipped, and `op-skipped` names that
  * dependency. Emits `op-start`, `op-done` and `op-failed` (with the replica's last log lines
- * when the runner attached them). `delay` operations are slept here; everything else is the
+ * when the runner attached them). A writing operation may give its slot back while it only
+ * waits (`OperationLease.idle`: a stop's grace period) and takes one again before it goes on,
+ * ahead of operations not yet started. `delay` operations are slept here; everything else is the
  * runner's, and `runner.settle` is awaited once per operation however it ended.
  *
  * The executor carries no decision logic and knows no driver. Failures are reported in the result, never thrown; it throws only for a malformed
@@ -76,10 +78,10 @@ export async function executePlan<Op extends Operation>(
   let writing = 0;
   let running = 0;
   let interrupted = false;
+  /** Operations back from `lease.idle`, waiting for a write slot; served before new ones start. */
+  const returning: (() => void)[] = [];
 
   const settle = (op: Op): Promise<void> => runner.settle?.(op) ?? Promise.resolve();
-  const run = (op: Op): Promise<void> => (isDelay(op) ? sleep(op.ms, ctx.signal) : runner.run(op));
-
   const skip = (op: Op, reason: string) => {
     status.set(op.id, "skipped");
     skipped.push(op.id);
@@ -101,6 +103,26 @@ export async function executePlan<Op extends Operation>(
       );
     };
 
+    // A wait holds no slot, so its lease has nothing to give back. `pump` runs in a microtask:
+    // `idle` may be called from inside `start`, itself inside a pump.
+    const leaseOf = (slot: boolean): OperationLease => ({
+      idle: async (fn) => {
+        if (!slot) return fn();
+        writing -= 1;
+        queueMicrotask(pump);
+        try {
+          return await fn();
+        } finally {
+          await new Promise<void>((back) => {
+            returning.push(back);
+            queueMicrotask(pump);
+          });
+        }
+      },
+    });
+    const run = (op: Op, slot: boolean): Promise<void> =>
+      isDelay(op) ? sleep(op.ms, ctx.signal) : runner.run(op, leaseOf(slot));
+
     const start = (op: Op) => {
       status.set(op.id, "running");
       running += 1;
@@ -108,7 +130,7 @@ export async function executePlan<Op extends Operation>(
       if (slot) writing += 1;
       ctx.sink.emit({ type: "op-start", op });
       const started = Date.now();
-      void run(op)
+      void run(op, slot)
         .then(
           async () => {
             await settle(op);
@@ -148,6 +170,10 @@ export async function executePlan<Op extends Operation>(
     // its dependents skippable in the same pass.
     function pump(): void {
       if (ctx.signal?.aborted) interrupted = true;
+      while (returning.length > 0 && writing < parallel) {
+        writing += 1;
+        returning.shift()?.();
+      }
       let changed = true;
       while (changed) {
         changed = false;
@@ -170,7 +196,7 @@ export async function executePlan<Op extends Operation>(
             if (s !== "done" && s !== "tolerated") ready = false;
           }
           if (!ready || status.get(op.id) !== "pending") continue;
-          if (!isWait(op) && writing >= parallel) continue;
+          if (!isWait(op) && (writing >= parallel || returning.length > 0)) continue;
           start(op);
           changed = true;
         }

@@ -43,7 +43,11 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
         "--watch",
         "after deploying, keep the stack converged (restart policies, removed replicas, engine restarts) until Ctrl-C",
       )
-      .option("--timeout <duration>", "limit for --wait, e.g. 90s or 5m", "5m")
+      .option(
+        "--timeout <duration>",
+        "limit for --wait, and for waiting while another deploy or rm of the stack holds its lock, e.g. 90s or 5m",
+        "5m",
+      )
       .option("--parallel <n>", "engine calls at once", positiveInt("--parallel"), 8)
       .addOption(progressOption()),
   ).action(async function (this: Command, args: string[], opts) {
@@ -78,6 +82,7 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
         build: Boolean(opts.build),
         wait: Boolean(opts.wait),
         timeoutMs,
+        lockTimeoutMs: timeoutMs,
         parallel: opts.parallel as number,
         signal,
       });

@@ -4,6 +4,7 @@ import { EXIT } from "../exit-codes.js";
 import {
   driverFromEnv,
   driverOption,
+  interruptSignal,
   fileOptions,
   progressOption,
   stopTimeoutOption,
@@ -35,6 +36,7 @@ export function registerRm(program: Command, exit: ExitCode): void {
       const driver = await driverFromEnv(opts.driver as DriverName | undefined, (message) =>
         sink.emit({ type: "warning", message }),
       );
+      const signal = interruptSignal();
       let ok = true;
       for (const stack of target.stacks) {
         const result = await removeStack({
@@ -42,8 +44,13 @@ export function registerRm(program: Command, exit: ExitCode): void {
           stack,
           volumes: Boolean(opts.volumes),
           sink,
-          ...(opts.timeout !== undefined && { stopTimeoutMs: (opts.timeout as number) * 1000 }),
+          signal,
+          ...(opts.timeout !== undefined && { timeoutSeconds: opts.timeout as number }),
         });
+        if (result.interrupted === true) {
+          exit.code = EXIT.interrupted;
+          return;
+        }
         ok &&= result.ok;
       }
       exit.code = ok ? EXIT.ok : EXIT.failed;

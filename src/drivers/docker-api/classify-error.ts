@@ -62,6 +62,14 @@ function podmanNameConflict(err: unknown, status: number): boolean {
   return typeof cause === "string" && /already in use|already exists/.test(cause);
 }
 
+/**
+ * A start refused because containerd still holds a task of that container: left by a dockerd
+ * killed in the middle of starting it (reproduced with SIGKILL: dockerd 20.10 then answers
+ * 500 `task <container id>: already exists` to every start, and records it as the
+ * container's State.Error). No retry gets past it; removing and recreating the container does.
+ */
+export const STALE_TASK_PATTERN = /\b(?:task|container) [0-9a-f]{12,64}: already exists/;
+
 function kindForStatus(status: number): EngineErrorKind {
   if (status === 304) return "not-modified";
   if (status === 404) return "not-found";
@@ -87,7 +95,12 @@ export function toEngineError(err: unknown, context: string, address?: string): 
   if (status !== undefined) {
     const detail =
       engineMessage(err) ?? (typeof e.reason === "string" ? e.reason : `HTTP ${status}`);
-    const kind = podmanNameConflict(err, status) ? "conflict" : kindForStatus(status);
+    // Podman's 500 for a taken name, and a 5xx no retry can fix (a stale task), are
+    // conflicts with the engine's state, not hiccups.
+    const kind =
+      podmanNameConflict(err, status) || (status >= 500 && STALE_TASK_PATTERN.test(detail))
+        ? "conflict"
+        : kindForStatus(status);
     return new EngineError(kind, `${context}: ${detail}`, {
       statusCode: status,
       cause: err,

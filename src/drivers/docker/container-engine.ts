@@ -30,6 +30,7 @@ import type {
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { OneOffSettings } from "./one-off-config.js";
 import type { EngineIdentity } from "../docker-api/engine-info.js";
+import type { LockStore } from "../docker-api/stack-lock.js";
 
 /** Everything needed to create one replica container. */
 export interface ContainerRequest {
@@ -66,6 +67,17 @@ export interface BuildRequest {
   readonly build: BuildSpec;
   /** Written into the image's LABELS.buildHash label. */
   readonly buildHash: string;
+}
+
+/** How a stop is meant. */
+export interface StopOptions {
+  /**
+   * The container is going away (rm, scale-down, prune): on an engine with the 20.10 leave
+   * deadlock its networks are disconnected first, one leave per network at a time, so the
+   * stop itself (and its grace period) can overlap with other stops. Not for a replica that
+   * must drain while still reachable (a rolling replacement).
+   */
+  readonly leaving?: boolean;
 }
 
 export interface ContainerEngine {
@@ -114,11 +126,20 @@ export interface ContainerEngine {
   putArchive(id: string, tar: Buffer): Promise<void>;
   startContainer(id: string): Promise<void>;
   /**
-   * Stops with the given grace period (engine default when undefined); 304/404 count as
-   * success. With `stack`, refuses (EngineError `invalid`) a container not labelled as
-   * belonging to that stack, before touching it.
+   * Stops with the given grace period, or when undefined the container's own (its
+   * StopTimeout from create: `stop_grace_period`, else dockerd's 10 s) and always its own
+   * stop signal (`stop_signal`); 304/404 count as success. With `stack`, refuses
+   * (EngineError `invalid`) a container not labelled as belonging to that stack, before
+   * touching it. On an engine with the 20.10 leave deadlock (see `leave-rule.ts`) it waits
+   * while another stop of this engine leaves one of the same networks, and fails with a
+   * non-retryable `EngineStuckError` when the engine is found deadlocked.
    */
-  stopContainer(id: string, timeoutMs?: number, stack?: string): Promise<void>;
+  stopContainer(
+    id: string,
+    timeoutMs?: number,
+    stack?: string,
+    options?: StopOptions,
+  ): Promise<void>;
   /**
    * Removes (forced, with anonymous volumes); 404 counts as success. With `stack`, refuses
    * (EngineError `invalid`) a container not labelled as belonging to that stack.
@@ -165,4 +186,6 @@ export interface ContainerEngine {
   /** The labels of container `id`, or undefined when it no longer exists. */
   containerLabels(id: string): Promise<Readonly<Record<string, string>> | undefined>;
   stats(id: string, options?: { readonly signal?: AbortSignal }): Promise<ContainerStats>;
+  /** Stack locks on this engine (lock volumes, see `volume-lock-store.ts`). */
+  lockStore(): LockStore;
 }

@@ -65,7 +65,7 @@ function wantedObjects(spec: StackSpec): ObserveWants {
     .filter((v) => v.external)
     .map((v) => v.name)
     .sort();
-  return { images, externalNetworks, externalVolumes };
+  return { images, externalNetworks, externalVolumes, engineStart: true };
 }
 
 /**

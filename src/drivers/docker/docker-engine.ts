@@ -1,10 +1,22 @@
+import { setMaxListeners } from "node:events";
 import Dockerode from "dockerode";
 import {
   readEngineIdentity,
   readEngineInfo,
   type EngineIdentity,
 } from "../docker-api/engine-info.js";
-import { AttachmentGate } from "./attachment-gate.js";
+import { NetworkGate } from "./network-gate.js";
+import { leaveRuleFor, type LeaveRule, type VersionReport } from "./leave-rule.js";
+import { leaveTargets, type LeaveInspectItem, type AttachedNetwork } from "./leave-targets.js";
+import {
+  DEFAULT_LEAVE_MARGIN_MS,
+  DEFAULT_PROBE_INTERVAL_MS,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_PROBES,
+  EngineStuckError,
+  watchLeave,
+  type ProbeResult,
+} from "./stuck-leave.js";
 import pLimit from "p-limit";
 import { EngineError, InterruptedError } from "../../core/errors.js";
 import { stackFilter, LABELS } from "../docker-api/labels.js";
@@ -25,6 +37,7 @@ import type {
   ContainerEngine,
   ContainerRequest,
   ImageInfo,
+  StopOptions,
 } from "./container-engine.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { NetworkSpec, RestartPolicySpec, StackSpec, VolumeSpec } from "../../model/types.js";
@@ -60,6 +73,8 @@ import type { RawEngineEvent } from "../docker-api/events.js";
 import { withEventDetails, type RawEventDetails } from "../docker-api/event-details.js";
 import { STACK_VERSION } from "../docker-api/stack-version.js";
 import { needsSecondSample, pairSamples, toContainerStats } from "./stats.js";
+import { VolumeLockStore } from "../docker-api/volume-lock-store.js";
+import type { LockStore } from "../docker-api/stack-lock.js";
 import type { RawContainerStats } from "./stats.js";
 import { sleep } from "../../core/retry-policy.js";
 
@@ -76,6 +91,26 @@ export interface DockerEngineOptions {
   readonly remote?: boolean;
   /** Written into the `stack.version` label; defaults to this package's version. */
   readonly stackVersion?: string;
+  /** How leaves are watched for the engine's network deadlock (tests shrink the times). */
+  readonly stuckLeave?: StuckLeaveOptions;
+}
+
+/** Times of the stuck-leave detection, see `stuck-leave.ts`. */
+export interface StuckLeaveOptions {
+  /** Over a leave's grace period before the engine is probed; default 30 s. */
+  readonly marginMs?: number;
+  /** Limit of each probe call; default 10 s. */
+  readonly probeTimeoutMs?: number;
+  /** Pause between probes; default 10 s. */
+  readonly probeIntervalMs?: number;
+  /** Probes in a row that must find the engine stuck; default 2. */
+  readonly probes?: number;
+}
+
+/** The engine's version and what it means for network leaves. */
+interface LeaveFacts {
+  readonly rule: LeaveRule;
+  readonly version: string;
 }
 
 interface BuildMessage {
@@ -139,13 +174,43 @@ export class DockerEngine implements ContainerEngine {
   private identityRead: Promise<EngineIdentity> | undefined;
   /** Set once the engine answered that it cannot update a restart policy (Podman 4.3). */
   private restartPolicyUpdate: "unknown" | "unsupported" = "unknown";
-  private readonly gate = new AttachmentGate();
+  private leaveFacts: Promise<LeaveFacts> | undefined;
+  private locks: LockStore | undefined;
+  private readonly gate = new NetworkGate();
+  private readonly stuckLeave: Required<StuckLeaveOptions>;
+  /** Set once a leave found the engine deadlocked: every call fails with it from then on. */
+  private stuck: EngineStuckError | undefined;
+  /** Aborted with `stuck`: ends every call still waiting on the deadlocked engine. */
+  private readonly wedged = new AbortController();
 
   constructor(options: DockerEngineOptions) {
     this.address = options.address;
     this.remote = options.remote ?? false;
     this.docker = new Dockerode(options.dockerOptions);
     this.stackVersion = options.stackVersion ?? STACK_VERSION;
+    this.stuckLeave = {
+      marginMs: options.stuckLeave?.marginMs ?? DEFAULT_LEAVE_MARGIN_MS,
+      probeTimeoutMs: options.stuckLeave?.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+      probeIntervalMs: options.stuckLeave?.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS,
+      probes: options.stuckLeave?.probes ?? DEFAULT_PROBES,
+    };
+    // Every dockerode call goes through docker-modem's `dial`: once the engine is known to
+    // be deadlocked, calls fail at once instead of hanging, and those already waiting are
+    // aborted (their sockets closed), so the command can end and say why.
+    // Every call in flight listens on the one signal: no leak, so no listener warning.
+    setMaxListeners(0, this.wedged.signal);
+    const modem = this.docker.modem;
+    const dial = modem.dial.bind(modem);
+    modem.dial = (dialOptions, callback) => {
+      if (this.stuck !== undefined) {
+        callback?.(this.stuck, null);
+        return;
+      }
+      dial(
+        { ...dialOptions, abortSignal: dialOptions.abortSignal ?? this.wedged.signal },
+        callback,
+      );
+    };
   }
 
   /**
@@ -162,7 +227,7 @@ export class DockerEngine implements ContainerEngine {
   }
 
   private fail(err: unknown, context: string): EngineError {
-    return toEngineError(err, context, this.address);
+    return this.stuck ?? toEngineError(err, context, this.address);
   }
 
   private async call<T>(context: string, fn: () => Promise<T>): Promise<T> {
@@ -187,6 +252,21 @@ export class DockerEngine implements ContainerEngine {
       });
     }
     return this.identityRead;
+  }
+
+  /** The engine's version and leave rule (cached), read when the first leave needs it. */
+  private leaves(): Promise<LeaveFacts> {
+    this.leaveFacts ??= this.call(
+      "read engine version",
+      () => this.docker.version() as Promise<VersionReport>,
+    ).then(
+      (v) => ({ rule: leaveRuleFor(v), version: v.Version ?? "unknown" }),
+      (err: unknown) => {
+        this.leaveFacts = undefined;
+        throw err;
+      },
+    );
+    return this.leaveFacts;
   }
 
   async ping(): Promise<EngineInfo> {
@@ -241,7 +321,7 @@ export class DockerEngine implements ContainerEngine {
     };
     const imageBuildHashes: Record<string, string> = {};
     const imageIds: Record<string, string> = {};
-    const [presentImages, externalNetworks, externalVolumes] = await Promise.all([
+    const [presentImages, externalNetworks, externalVolumes, engineStartedAt] = await Promise.all([
       present(want?.images, "image", async (n) => {
         const image = (await this.docker.getImage(n).inspect()) as {
           Id?: string;
@@ -255,6 +335,7 @@ export class DockerEngine implements ContainerEngine {
       }),
       present(want?.externalNetworks, "network", (n) => this.docker.getNetwork(n).inspect()),
       present(want?.externalVolumes, "volume", (n) => this.docker.getVolume(n).inspect()),
+      want?.engineStart === true ? this.engineStartedAt(context) : Promise.resolve(undefined),
     ]);
     const found = inspected.filter((c): c is ObservedContainer => c !== undefined);
     const oneOffs = found.filter((c) => c.role === "run");
@@ -269,7 +350,31 @@ export class DockerEngine implements ContainerEngine {
       ...(Object.keys(imageIds).length > 0 && { imageIds }),
       externalNetworks,
       externalVolumes,
+      ...(engineStartedAt !== undefined && { engineStartedAt }),
     };
+  }
+
+  /**
+   * When the engine started: dockerd deletes and creates its default `bridge` network each
+   * time it starts (unless live-restore kept containers running), so that network's
+   * `Created` is the start (checked on 20.10.24 and 26.1.5: within a second of the process
+   * start, and after the restore that stops the containers it finds running). Undefined
+   * when there is no such network (Podman, `--bridge=none`).
+   */
+  private async engineStartedAt(context: string): Promise<string | undefined> {
+    try {
+      const bridge = (await this.docker.getNetwork("bridge").inspect()) as {
+        Created?: string;
+        Driver?: string;
+      };
+      if (bridge.Driver !== "bridge" || bridge.Created === undefined) return undefined;
+      const t = Date.parse(bridge.Created);
+      return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
+    } catch (err) {
+      const e = this.fail(err, `${context}: read when the engine started`);
+      if (e.kind === "not-found") return undefined;
+      throw e;
+    }
   }
 
   async listStacks(): Promise<readonly StackSummary[]> {
@@ -393,14 +498,13 @@ export class DockerEngine implements ContainerEngine {
       } as Dockerode.ContainerCreateOptions),
     );
     try {
+      // Joins are not part of the 20.10 leave deadlock: they never wait for leaves.
       for (const { network, endpoint } of plan.connectAfterCreate) {
-        await this.gate.join(() =>
-          this.call(`${context}: connect network ${network}`, () =>
-            this.docker.getNetwork(network).connect({
-              Container: container.id,
-              EndpointConfig: endpoint as Dockerode.EndpointSettings,
-            }),
-          ),
+        await this.call(`${context}: connect network ${network}`, () =>
+          this.docker.getNetwork(network).connect({
+            Container: container.id,
+            EndpointConfig: endpoint as Dockerode.EndpointSettings,
+          }),
         );
       }
     } catch (err) {
@@ -482,36 +586,164 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.gate.join(() =>
-      this.ignoring(["not-modified"], `start container ${id}`, () =>
-        this.docker.getContainer(id).start(),
-      ),
+    // A start joins networks: it never waits for leaves (see leave-rule.ts).
+    await this.ignoring(["not-modified"], `start container ${id}`, () =>
+      this.docker.getContainer(id).start(),
     );
   }
 
-  async stopContainer(id: string, timeoutMs?: number, stack?: string): Promise<void> {
-    if (stack !== undefined && !(await this.ownedBy(id, stack, "stop"))) return;
-    const options = timeoutMs === undefined ? {} : { t: Math.ceil(timeoutMs / 1000) };
-    await this.gate.leave(() =>
-      this.ignoring(["not-modified", "not-found"], `stop container ${id}`, () =>
-        this.docker.getContainer(id).stop(options),
-      ),
+  async stopContainer(
+    id: string,
+    timeoutMs?: number,
+    stack?: string,
+    options: StopOptions = {},
+  ): Promise<void> {
+    const context = `stop container ${id}`;
+    const facts = await this.leaves();
+    const stop = () =>
+      this.ignoring(["not-modified", "not-found"], context, () =>
+        this.docker
+          .getContainer(id)
+          .stop(timeoutMs === undefined ? {} : { t: Math.ceil(timeoutMs / 1000) }),
+      );
+    if (facts.rule === "free" && stack === undefined) return stop();
+    const inspect = await this.inspectForLeave(id, context);
+    if (inspect === undefined) return;
+    if (stack !== undefined) this.checkOwner(inspect, stack, "stop");
+    const target = leaveTargets(inspect);
+    if (facts.rule === "free" || !target.up || target.networks.length === 0) return stop();
+    if (options.leaving === true && target.detachable) {
+      // Going away: leave its networks one network at a time first, so the stop (and the
+      // grace period) runs alongside other stops with nothing left to leave at exit.
+      for (const network of target.networks) {
+        await this.gate.leave([network.id], () =>
+          this.watched(
+            `disconnecting ${target.name} from network ${network.name}`,
+            network,
+            0,
+            facts,
+            () => this.disconnect(network, id),
+          ),
+        );
+      }
+      return stop();
+    }
+    await this.gate.leave(
+      target.networks.map((n) => n.id),
+      () =>
+        this.watched(
+          `stopping ${target.name}`,
+          target.networks[0]!,
+          timeoutMs ?? target.graceMs,
+          facts,
+          stop,
+        ),
     );
   }
 
   async removeContainer(id: string, stack?: string): Promise<void> {
     const context = `remove container ${id}`;
-    if (stack !== undefined && !(await this.ownedBy(id, stack, "remove"))) return;
+    const facts = await this.leaves();
+    let leave: { networks: readonly AttachedNetwork[]; name: string } | undefined;
+    if (stack !== undefined || facts.rule !== "free") {
+      const inspect = await this.inspectForLeave(id, context);
+      if (inspect === undefined) return;
+      if (stack !== undefined) this.checkOwner(inspect, stack, "remove");
+      const target = leaveTargets(inspect);
+      // A forced removal of a running container is a leave of each of its networks.
+      if (facts.rule !== "free" && target.up && target.networks.length > 0) leave = target;
+    }
+    const remove = async () => {
+      try {
+        // v: anonymous volumes go with the container; named volumes are never removed by this.
+        await this.docker.getContainer(id).remove({ force: true, v: true });
+      } catch (err) {
+        const e = this.fail(err, context);
+        if (e.kind === "not-found") return;
+        // "removal of container ... is already in progress": it is going away, as asked.
+        if (e.kind === "conflict" && /already in progress/i.test(e.message)) return;
+        throw e;
+      }
+    };
+    if (leave === undefined) return remove();
+    const networks = leave.networks;
+    await this.gate.leave(
+      networks.map((n) => n.id),
+      () => this.watched(`removing ${leave.name}`, networks[0]!, 0, facts, remove),
+    );
+  }
+
+  /** Disconnects container `id` from `network` (forced); gone already counts as done. */
+  private async disconnect(network: AttachedNetwork, id: string): Promise<void> {
+    const context = `disconnect container ${id} from network ${network.name}`;
     try {
-      // v: anonymous volumes go with the container; named volumes are never removed by this.
-      await this.gate.leave(() => this.docker.getContainer(id).remove({ force: true, v: true }));
+      await this.docker.getNetwork(network.id).disconnect({ Container: id, Force: true });
     } catch (err) {
       const e = this.fail(err, context);
       if (e.kind === "not-found") return;
-      // "removal of container ... is already in progress": it is going away, as asked.
-      if (e.kind === "conflict" && /already in progress/i.test(e.message)) return;
+      // Checked on 20.10: a container already off the network answers 500 "is not connected".
+      if (/is not connected/i.test(e.message)) return;
       throw e;
     }
+  }
+
+  /**
+   * Runs the leave `fn` on an engine with the leave deadlock, watching it: when it is still
+   * running after `graceMs` plus the margin and the engine answers pings but not an inspect
+   * of `network`, the engine is deadlocked: every call of this engine fails from then on
+   * with an `EngineStuckError` (not retried) that says to restart dockerd.
+   */
+  private watched<T>(
+    what: string,
+    network: AttachedNetwork,
+    graceMs: number,
+    facts: LeaveFacts,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    return watchLeave(
+      fn(),
+      {
+        deadlineMs: graceMs + this.stuckLeave.marginMs,
+        probeIntervalMs: this.stuckLeave.probeIntervalMs,
+        probes: this.stuckLeave.probes,
+        probe: () => this.probeNetworks(network),
+      },
+      () => {
+        this.stuck ??= new EngineStuckError(what, this.address, network.name, facts.version);
+        this.wedged.abort(this.stuck);
+        return this.stuck;
+      },
+    );
+  }
+
+  /** `stuck` when the engine answers a ping within the probe timeout but not an inspect of `network`. */
+  private async probeNetworks(network: AttachedNetwork): Promise<ProbeResult> {
+    const within = <T>(fn: (signal: AbortSignal) => Promise<T>) =>
+      fn(AbortSignal.timeout(this.stuckLeave.probeTimeoutMs)).then(
+        () => "answered" as const,
+        (err: unknown) =>
+          err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError")
+            ? ("timed out" as const)
+            : ("answered" as const),
+      );
+    const get = (path: string, abortSignal: AbortSignal) =>
+      new Promise((resolve, reject) => {
+        this.docker.modem.dial(
+          {
+            path,
+            method: "GET",
+            abortSignal,
+            statusCodes: { 200: true, 404: "not found", 500: "server error" },
+          },
+          (err, data) => (err ? reject(err) : resolve(data)),
+        );
+      });
+    const ping = await within((abortSignal) => get("/_ping", abortSignal));
+    if (ping !== "answered") return "answering";
+    const inspect = await within((abortSignal) =>
+      get(`/networks/${encodeURIComponent(network.id)}?`, abortSignal),
+    );
+    return inspect === "timed out" ? "stuck" : "answering";
   }
 
   async renameContainer(id: string, name: string): Promise<void> {
@@ -656,6 +888,12 @@ export class DockerEngine implements ContainerEngine {
     );
   }
 
+  lockStore(): LockStore {
+    // Through this engine's client: a deadlocked engine fails lock calls at once too.
+    this.locks ??= new VolumeLockStore(this.docker, this.address);
+    return this.locks;
+  }
+
   async stats(
     id: string,
     options: { readonly signal?: AbortSignal } = {},
@@ -701,7 +939,7 @@ export class DockerEngine implements ContainerEngine {
     });
     output.catch(() => undefined);
     try {
-      await this.gate.join(() => this.call(context, () => container.start()));
+      await this.call(context, () => container.start());
     } catch (err) {
       (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
       const e = err instanceof EngineError ? err : this.fail(err, context);
@@ -793,21 +1031,26 @@ export class DockerEngine implements ContainerEngine {
   }
 
   /**
-   * Checks the `stack.name` label of container `id` before a stop or remove: true when it is
-   * `stack`'s, false when the container is already gone (nothing to do), and throws
+   * Checks the `stack.name` label of an inspected container before a stop or remove: throws
    * `invalid` when it belongs to another stack or to none, so a stack never touches
    * containers it does not own (say one that took a replica's name by hand).
    */
-  private async ownedBy(id: string, stack: string, action: string): Promise<boolean> {
-    const inspect = await this.inspectRaw(id, `${action} container ${id}`);
-    if (inspect === undefined) return false;
+  private checkOwner(inspect: LeaveInspectItem, stack: string, action: string): void {
     const owner = inspect.Config?.Labels?.[LABELS.stack];
-    if (owner === stack) return true;
-    const name = (inspect.Name ?? id).replace(/^\//, "");
+    if (owner === stack) return;
+    const name = (inspect.Name ?? inspect.Id).replace(/^\//, "");
     throw new EngineError(
       "invalid",
       `refusing to ${action} container ${name}: it ${owner === undefined ? "is not managed by stack" : `belongs to stack ${owner}`}, not to stack ${stack}`,
     );
+  }
+
+  /** Inspect with the fields a stop or removal needs; 404 as undefined. */
+  private async inspectForLeave(
+    id: string,
+    context: string,
+  ): Promise<LeaveInspectItem | undefined> {
+    return (await this.inspectRaw(id, context)) as LeaveInspectItem | undefined;
   }
 
   /** Inspect, with 404 as undefined. */

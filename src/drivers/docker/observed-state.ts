@@ -30,6 +30,11 @@ export interface DockerObservedState {
   /** External network/volume names (of those asked about) that exist on the engine. */
   readonly externalNetworks: readonly string[];
   readonly externalVolumes: readonly string[];
+  /**
+   * When the engine last started (ISO 8601, the engine's clock), when asked for and known:
+   * replicas that last ran before it were ended by the engine's restart, not by themselves.
+   */
+  readonly engineStartedAt?: string;
 }
 
 /** What an observation is asked to check besides the stack's own objects. */
@@ -37,4 +42,6 @@ export interface ObserveWants {
   readonly images?: readonly string[];
   readonly externalNetworks?: readonly string[];
   readonly externalVolumes?: readonly string[];
+  /** Also read when the engine started (`DockerObservedState.engineStartedAt`). */
+  readonly engineStart?: boolean;
 }

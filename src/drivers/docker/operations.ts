@@ -36,6 +36,8 @@ export type Cause =
   | "content changed"
   | "build requested"
   /** The tag moved: `image changed: 1234abcd5678 -> 5678ef901234` (see imageChangedCause). */
+  | "stale task"
+  | "engine restart"
   | `image changed: ${string}`;
 
 /** An image ID as `docker images` prints it: the first 12 hex digits, without `sha256:`. */

@@ -18,6 +18,7 @@ import type { Plan } from "../../core/operation.js";
 import { PlanBuilder } from "../../core/plan-builder.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import type { DockerObservedState } from "./observed-state.js";
+import { STALE_TASK_PATTERN } from "../docker-api/classify-error.js";
 import {
   DOCKER_OPERATIONS,
   imageChangedCause,
@@ -91,6 +92,50 @@ function shouldRun(c: ObservedContainer, policy: RestartPolicySpec): boolean {
 }
 
 /**
+ * True for a replica the engine refuses to start until it is recreated: its last start
+ * failed on a task containerd kept from a dockerd that was killed (see
+ * `STALE_TASK_PATTERN`), recorded by the engine as the container's error.
+ */
+function hasStaleTask(c: ObservedContainer): boolean {
+  return c.state !== "running" && c.error !== undefined && STALE_TASK_PATTERN.test(c.error);
+}
+
+/**
+ * True for an exited replica that last started before the engine did: the engine's stop or
+ * crash ended it, not its own process. Decided on the engine's clock only.
+ */
+function endedByEngine(c: ObservedContainer, engineStartedAt: string | undefined): boolean {
+  if (c.state !== "exited" || engineStartedAt === undefined || c.startedAt === undefined)
+    return false;
+  const started = Date.parse(c.startedAt);
+  const engine = Date.parse(engineStartedAt);
+  return Number.isFinite(started) && Number.isFinite(engine) && started < engine;
+}
+
+/**
+ * Services whose replicas run to completion: a job mode, or a dependency another service
+ * waits on with `service_completed_successfully`. The others are long-running.
+ */
+function oneShotServices(spec: StackSpec): Set<string> {
+  const result = new Set<string>();
+  for (const service of Object.values(spec.services)) {
+    if (service.deploy.mode === "replicated-job" || service.deploy.mode === "global-job")
+      result.add(service.name);
+    for (const [dep, d] of Object.entries(service.dependsOn))
+      if (d.condition === "service_completed_successfully") result.add(dep);
+  }
+  return result;
+}
+
+/** What the planner of one service's replicas knows besides its spec and containers. */
+interface ServiceContext {
+  /** From `DockerObservedState.engineStartedAt`. */
+  readonly engineStartedAt?: string;
+  /** The service runs to completion (see `oneShotServices`). */
+  readonly oneShot: boolean;
+}
+
+/**
  * Plans the replicas of one service; returns the ids that need gates, networks and images.
  * `imageChange` says why a kept replica's image is no longer the one its tag gives (or
  * undefined when it is, or cannot be known).
@@ -102,6 +147,7 @@ function planServiceContainers(
   forceRecreate: boolean,
   imageChange: (c: ObservedContainer) => Cause | undefined,
   b: Builder,
+  context: ServiceContext = { oneShot: false },
 ): ServiceOps {
   const hash = serviceConfigHash(service);
   const replicas = Math.max(0, Math.floor(service.deploy.replicas));
@@ -154,22 +200,28 @@ function planServiceContainers(
     const diverged = kept.configHash !== hash;
     const moved = diverged ? undefined : imageChange(kept);
     const stale = forceRecreate || diverged || moved !== undefined;
-    const wantsRun =
-      kept.state === "created" ||
-      ((kept.state === "exited" || kept.state === "dead") &&
-        shouldRun(kept, service.deploy.restartPolicy));
+    const byPolicy =
+      (kept.state === "exited" || kept.state === "dead") &&
+      shouldRun(kept, service.deploy.restartPolicy);
+    // A long-running replica the engine's restart ended comes back whatever its restart
+    // policy (`none` only means the engine itself does not restart it); a job's does not.
+    const afterEngineRestart =
+      !byPolicy && !context.oneShot && endedByEngine(kept, context.engineStartedAt);
+    const wantsRun = kept.state === "created" || byPolicy || afterEngineRestart;
+    const staleTask = !stale && hasStaleTask(kept);
 
-    if (!stale && kept.state === "dead" && wantsRun) {
-      // Docker refuses to start a dead container ("marked for removal"), so a dead replica
-      // that should run is removed and created again instead of started.
-      const removed = b.add(removeContainerDraft(kept, "not running", prior));
+    if (!stale && ((kept.state === "dead" && wantsRun) || staleTask)) {
+      // Docker refuses to start a dead container ("marked for removal"), and one whose task
+      // a killed dockerd left behind: such a replica is removed and created again.
+      const cause: Cause = staleTask ? "stale task" : "not running";
+      const removed = b.add(removeContainerDraft(kept, cause, prior));
       const id = b.add({
         id: `container:${key}:create`,
         kind: "create-container",
         service: service.name,
         slot,
         name: slotName,
-        cause: "not running",
+        cause,
         after: [...prior, removed],
       });
       result.activating.push(id);
@@ -215,7 +267,7 @@ function planServiceContainers(
         slot,
         name: slotName,
         containerId: kept.id,
-        cause: "not running",
+        cause: afterEngineRestart ? "engine restart" : "not running",
         after: prior,
       });
       result.activating.push(id);
@@ -305,7 +357,11 @@ interface IngressPlan {
  *   of update_config.parallelism with delay ops between batches; the image is not part of
  *   the config hash, so the hash of an unchanged file never changes;
  * - a kept container that is `created`, or exited while its restart policy says it should
- *   run, is started; a `dead` one is removed and created again (Docker cannot start it);
+ *   run, is started; so is an exited replica of a long-running service (not a job mode, not
+ *   a `service_completed_successfully` dependency) that last started before the engine
+ *   did ("engine restart": the engine's stop or crash ended it, whatever its restart
+ *   policy); a `dead` one is removed and created again (Docker cannot start it), as is one
+ *   the engine refuses to start because of a task a killed dockerd left ("stale task");
  * - every op that creates, starts or replaces containers of a service waits on a shared
  *   `wait-ready` op per dependency and condition, which follows all ops of that dependency;
  *   no wait is emitted for a service that needs no such op.
@@ -335,6 +391,7 @@ export function reconcile(
   options: PlanOptions,
 ): Plan<DockerOperation> {
   const p = startPlanning(spec, observed, options);
+  const oneShot = oneShotServices(spec);
   for (const name of p.scope) {
     const service = spec.services[name] as ServiceSpec;
     p.serviceOps.set(
@@ -346,6 +403,12 @@ export function reconcile(
         options.forceRecreate === true,
         (c) => imageChange(p, service.image, c),
         p.b,
+        {
+          oneShot: oneShot.has(name),
+          ...(observed.engineStartedAt !== undefined && {
+            engineStartedAt: observed.engineStartedAt,
+          }),
+        },
       ),
     );
   }

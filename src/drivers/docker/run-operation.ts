@@ -2,12 +2,13 @@
  * The docker driver's runner: each operation kind maps to a fixed sequence of engine calls,
  * with no decision logic (the planner decided); every call goes through `stepCalls`.
  */
-import type { OperationRunner, RunContext } from "../../core/driver.js";
+import type { OperationLease, OperationRunner, RunContext } from "../../core/driver.js";
 import { EngineError, InterruptedError, StepFailure } from "../../core/errors.js";
 import type { Plan } from "../../core/operation.js";
 import { stepCalls, type StepCall } from "../../core/retry-policy.js";
 import { buildConfigHash, serviceConfigHash } from "../../model/config-hash.js";
 import { runNetworkOperation } from "../docker-api/network-operations.js";
+import { STALE_TASK_PATTERN } from "../docker-api/classify-error.js";
 import { ingressConfigHash } from "../../model/ingress.js";
 import type { ContainerEngine } from "./container-engine.js";
 import { createReplica } from "./create-replica.js";
@@ -24,7 +25,7 @@ export function dockerRunner(
 ): OperationRunner<DockerOperation> {
   const rollouts = new RolloutTracker(plan);
   return {
-    run: (op) => runOperation(op, engine, ctx, rollouts),
+    run: (op, lease) => runOperation(op, engine, ctx, rollouts, lease),
     settle: (op) =>
       op.kind === "replace-container"
         ? rollouts.settle(op.service, { engine, sink: ctx.sink, retry: ctx.retry ?? {} })
@@ -37,6 +38,7 @@ async function runOperation(
   engine: ContainerEngine,
   ctx: RunContext,
   rollouts: RolloutTracker,
+  lease: OperationLease | undefined,
 ): Promise<void> {
   const { spec, sink, signal } = ctx;
   const call = stepCalls(op.id, ctx);
@@ -122,14 +124,18 @@ async function runOperation(
       await startWithLogs(engine, op.name, op.containerId, call);
       return;
     case "remove-container": {
-      const grace =
-        ctx.stopTimeoutMs ??
-        (op.service === undefined ? undefined : spec.services[op.service]?.stopGracePeriodMs);
-      // With the stack name the engine checks the container's labels first: never touch a
-      // container this stack does not own.
-      await call(`stopping ${op.name}`, () =>
-        engine.stopContainer(op.containerId, grace, spec.name),
-      );
+      // Each container stops with its own grace period and signal (StopTimeout and
+      // StopSignal set at create from stop_grace_period and stop_signal, which dockerd uses
+      // when a stop names no timeout: checked on 20.10 and 26.1), also for containers of
+      // services no longer in the file and for `stack rm`, which has no file; `rm -t`
+      // overrides it. The stop is a wait: it gives its write slot back, so the grace periods
+      // of every removal run at once. With the stack name the engine checks the container's
+      // labels first: never touch a container this stack does not own.
+      const stop = () =>
+        call(`stopping ${op.name}`, () =>
+          engine.stopContainer(op.containerId, ctx.stopTimeoutMs, spec.name, { leaving: true }),
+        );
+      await (lease === undefined ? stop() : lease.idle(stop));
       await call(`removing ${op.name}`, () => engine.removeContainer(op.containerId, spec.name));
       return;
     }
@@ -183,6 +189,14 @@ async function startWithLogs(
     await call(`starting ${name}`, () => engine.startContainer(id));
   } catch (error) {
     if (error instanceof InterruptedError || !(error instanceof EngineError)) throw error;
+    if (STALE_TASK_PATTERN.test(error.message)) {
+      // The engine recorded the refusal as the container's error: the next observation
+      // shows it and the planner recreates the replica ("stale task").
+      throw new StepFailure(
+        `${error.message} (a task left by a dockerd that was killed; ${name} is recreated)`,
+        { replan: true, cause: error },
+      );
+    }
     const logs = await tailLogs(engine, id);
     throw new StepFailure(error.message, { logs, cause: error });
   }

@@ -15,6 +15,7 @@ import type {
 import type { OneOffSettings } from "../../model/one-off.js";
 import type { NetworkSpec, StackSpec } from "../../model/types.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
+import type { LockStore } from "../docker-api/stack-lock.js";
 
 /** What an observation is asked to check besides the stack's own objects. */
 export interface SwarmObserveWants {
@@ -61,7 +62,8 @@ export interface ServiceEngine {
   ): AsyncIterable<LogLine>;
   /** Changes of the stack's services and tasks until `signal` aborts. */
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
-
+  /** Stack locks on this swarm (configs, see `config-lock-store.ts`). */
+  lockStore(): LockStore;
   /** The id of the node this engine is (where its containers run). */
   localNode(): Promise<{ readonly id: string; readonly hostname: string }>;
   /** Where task `id` runs: its node, its container there, its state and exit code. */

@@ -48,6 +48,8 @@ import {
 import { swarmServiceSpec, withObjectIds } from "./service-spec.js";
 import { networkConfigHash } from "../../model/config-hash.js";
 import { scopedName } from "../../model/naming.js";
+import { ConfigLockStore } from "./config-lock-store.js";
+import type { LockStore } from "../docker-api/stack-lock.js";
 
 /** Options for {@link SwarmEngine}. */
 export interface SwarmEngineOptions {
@@ -109,6 +111,13 @@ export class SwarmEngine implements ServiceEngine {
     } catch (err) {
       throw toEngineError(err, context, this.address);
     }
+  }
+
+  private locks: LockStore | undefined;
+
+  lockStore(): LockStore {
+    this.locks ??= new ConfigLockStore(this.docker, this.address);
+    return this.locks;
   }
 
   async ping(): Promise<EngineInfo> {

@@ -69,7 +69,7 @@ export async function cleanupStack(name: string): Promise<void> {
   const filters = { label: [stackFilter(name)] };
   const containers = await docker.listContainers({ all: true, filters });
   // One at a time: parallel removals on one network can deadlock dockerd 20.10 (see
-  // src/drivers/docker/attachment-gate.ts).
+  // src/drivers/docker/leave-rule.ts).
   for (const c of containers) {
     await docker
       .getContainer(c.Id)

@@ -8,6 +8,7 @@ import type { DockerOperation } from "../../../src/drivers/docker/operations.js"
 import { serviceConfigHash } from "../../../src/model/config-hash.js";
 import { replacementName } from "../../../src/model/naming.js";
 import type { StackSpec, UpdateConfigSpec } from "../../../src/model/types.js";
+import { EngineError } from "../../../src/core/errors.js";
 import {
   STACK,
   attach,
@@ -92,7 +93,7 @@ describe("converge (injected planner)", () => {
     ]);
   });
 
-  it("asks the observation about the services' images and the external networks and volumes", async () => {
+  it("asks the observation about the services' images, the external networks and volumes and the engine's start", async () => {
     const engine = new FakeEngine();
     const seen: unknown[] = [];
     const original = engine.observe.bind(engine);
@@ -110,7 +111,12 @@ describe("converge (injected planner)", () => {
     });
     await converge(deploy(engine, s, scripted([]).plan), context().ctx);
     expect(seen).toEqual([
-      { images: ["nginx:1"], externalNetworks: ["proxy"], externalVolumes: ["shared"] },
+      {
+        images: ["nginx:1"],
+        externalNetworks: ["proxy"],
+        externalVolumes: ["shared"],
+        engineStart: true,
+      },
     ]);
   });
 
@@ -226,6 +232,42 @@ describe("converge: interruption while observing", () => {
 });
 
 describe("converge with the real planner on the fake engine", () => {
+  it("recreates a replica whose start hits a task a killed dockerd left, in the same deploy", async () => {
+    const engine = new FakeEngine().addImage("web:1");
+    const s = stackSpec({ services: [serviceSpec("web", { restart: "none" })] });
+    const stale = `task ${"ab".repeat(32)}: already exists`;
+    // Created before the crash; its first start after the engine came back is refused.
+    engine.seed({
+      stack: STACK,
+      name: "demo_web.1",
+      service: "web",
+      slot: 1,
+      configHash: serviceConfigHash(s.services["web"]!),
+      state: "created",
+      behavior: { startError: new EngineError("conflict", stale, { statusCode: 500 }) },
+    });
+    const { ctx, sink } = context();
+    const result = await converge(deploy(engine, s), ctx);
+    expect(result).toMatchObject({ ok: true, converged: true, rounds: 2, failures: [] });
+    expect(engine.calls).toEqual([
+      "start demo_web.1",
+      "stop demo_web.1",
+      "remove demo_web.1",
+      "create demo_web.1",
+      "start demo_web.1",
+    ]);
+    expect(engine.list().map((c) => [c.name, c.state])).toEqual([["demo_web.1", "running"]]);
+    // The second plan says why the replica is recreated; it was not retried in between.
+    const plans = sink
+      .of("plan")
+      .map((e) => e.plan.operations.map((o) => `${o.text} (${o.cause})`));
+    expect(plans[1]).toEqual([
+      "remove container demo_web.1 (stale task)",
+      "create container demo_web.1 (stale task)",
+    ]);
+    expect(engine.attempts.get("startContainer")).toBe(2);
+  });
+
   function app(version: string, update: Partial<UpdateConfigSpec> = {}): StackSpec {
     return stackSpec({
       services: [

@@ -192,7 +192,7 @@ describe("executePlan", () => {
     expect(sink.of("op-failed")[0]?.logs).toHaveLength(20);
   });
 
-  it("stops a removed replica with its service's grace period before removing it", async () => {
+  it("stops a removed replica with its own grace period (set at create) before removing it", async () => {
     const spec = stackSpec({ services: [serviceSpec("web", { stopGracePeriodMs: 3000 })] });
     const engine = new FakeEngine();
     const id = engine.seed({
@@ -207,7 +207,56 @@ describe("executePlan", () => {
       context(engine, spec).ctx,
     );
     expect(result.ok).toBe(true);
-    expect(engine.calls).toEqual(["stop demo_web.2 3000ms", "remove demo_web.2"]);
+    // No timeout named: the engine uses the container's StopTimeout (stop_grace_period).
+    expect(engine.calls).toEqual(["stop demo_web.2", "remove demo_web.2"]);
+  });
+
+  it("stops removed replicas with the grace period the run names (rm -t) instead", async () => {
+    const engine = new FakeEngine();
+    const id = engine.seed({
+      stack: STACK,
+      name: "demo_web.2",
+      service: "web",
+      slot: 2,
+      configHash: "h",
+    });
+    const spec = stackSpec({ services: [serviceSpec("web", { stopGracePeriodMs: 3000 })] });
+    const result = await execute(
+      planOf(STACK, [ops.remove(STACK, "web", 2, id)]),
+      context(engine, spec, { stopTimeoutMs: 0 }).ctx,
+    );
+    expect(result.ok).toBe(true);
+    expect(engine.calls).toEqual(["stop demo_web.2 0ms", "remove demo_web.2"]);
+  });
+
+  it("runs the grace periods of removals at once while holding at most --parallel slots for engine work", async () => {
+    const engine = new FakeEngine();
+    engine.latencyMs = 5;
+    // Each stop waits 40 ms (its grace period); removals themselves are quick.
+    engine.stopDelayMs = 40;
+    const spec = stackSpec({ services: [serviceSpec("web")] });
+    const removals = [1, 2, 3, 4, 5, 6].map((slot) =>
+      ops.remove(
+        STACK,
+        "web",
+        slot,
+        engine.seed({
+          stack: STACK,
+          name: `demo_web.${slot}`,
+          service: "web",
+          slot,
+          configHash: "h",
+        }),
+      ),
+    );
+    const result = await execute(
+      planOf(STACK, removals),
+      context(engine, spec, { parallel: 2 }).ctx,
+    );
+    expect(result.ok).toBe(true);
+    expect(engine.list()).toEqual([]);
+    // All six stops were waiting at the same time although only two slots exist.
+    expect(engine.maxStopping).toBe(6);
   });
 
   it("after an abort starts no new op and stops a running one after its current engine call", async () => {

@@ -101,6 +101,18 @@ describe("toEngineError", () => {
     );
   });
 
+  it("does not retry a start refused because of a task a killed dockerd left (a 500)", () => {
+    // dockerd 20.10's answer, reproduced by SIGKILLing it in the middle of starts.
+    const err = toEngineError(
+      httpError(
+        500,
+        "task 2b3051fc8e16871732210eeb5c02c96f83939e7bc03892228ab4c0bb8721e46e: already exists",
+      ),
+      "start container x",
+    );
+    expect(err).toMatchObject({ kind: "conflict", statusCode: 500, retryable: false });
+  });
+
   it("falls back to the reason when the body is empty (304)", () => {
     expect(toEngineError(httpError(304, null), "stop container x").message).toBe(
       "stop container x: unexpected",

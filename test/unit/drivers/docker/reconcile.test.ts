@@ -593,6 +593,89 @@ describe("reconcile: stopped replicas and restart policies", () => {
   });
 });
 
+describe("reconcile: states the engine does not get out of by itself", () => {
+  const STALE =
+    "task 4f4e93949c11a006cb7ca3ce4d8c85c6ae6084da0d2cb0a79b6963315b6d1b06: already exists";
+
+  it("recreates a replica the engine refuses to start because of a task a killed dockerd left", () => {
+    const spec = stackSpec({ services: [serviceSpec("web", { restart: "none" })] });
+    for (const state of ["created", "exited"] as const) {
+      const c = replica(spec, "web", 1, { state, exitCode: 128, error: STALE });
+      const plan = reconcile(spec, converged(spec, { containers: [c] }), noPrune);
+      expect(edges(plan)).toEqual([
+        "container:demo_web.1:remove",
+        "container:web.1:create <- container:demo_web.1:remove",
+      ]);
+      expect(plan.operations.map((o) => o.cause)).toEqual(["stale task", "stale task"]);
+    }
+  });
+
+  describe("replicas the engine's restart ended", () => {
+    const ENGINE_START = "2024-05-01T12:00:00.000000000Z";
+    const endedAt = (spec: ReturnType<typeof stackSpec>, service: string, startedAt: string) =>
+      converged(spec, {
+        containers: [
+          ...replicasOf(spec).filter((c) => c.service !== service),
+          replica(spec, service, 1, {
+            state: "exited",
+            exitCode: 0,
+            startedAt,
+            finishedAt: "2024-05-01T11:59:58.000000000Z",
+          }),
+        ],
+      });
+    const withEngineStart = (o: ReturnType<typeof converged>) => ({
+      ...o,
+      engineStartedAt: ENGINE_START,
+    });
+
+    it("starts a long-running service's replica (restart none) that last started before the engine", () => {
+      const spec = stackSpec({ services: [serviceSpec("web", { restart: "none" })] });
+      const plan = reconcile(
+        spec,
+        withEngineStart(endedAt(spec, "web", "2024-05-01T09:00:00.000000000Z")),
+        noPrune,
+      );
+      expect(plan.operations.map((o) => [o.id, o.cause])).toEqual([
+        ["container:web.1:start", "engine restart"],
+      ]);
+    });
+
+    it("leaves one that exited by itself after the engine started, and any when the start is unknown", () => {
+      const spec = stackSpec({ services: [serviceSpec("web", { restart: "none" })] });
+      expect(
+        reconcile(
+          spec,
+          withEngineStart(endedAt(spec, "web", "2024-05-01T12:00:05.000000000Z")),
+          noPrune,
+        ).operations,
+      ).toEqual([]);
+      expect(
+        reconcile(spec, endedAt(spec, "web", "2024-05-01T09:00:00.000000000Z"), noPrune).operations,
+      ).toEqual([]);
+    });
+
+    it("leaves a one-shot job's finished replica alone (a completion dependency, or a job mode)", () => {
+      const spec = stackSpec({
+        services: [
+          serviceSpec("migrate", { restart: "none" }),
+          serviceSpec("web", { dependsOn: { migrate: "service_completed_successfully" } }),
+          serviceSpec("report", { restart: "none", deploy: { mode: "replicated-job" } }),
+        ],
+      });
+      for (const job of ["migrate", "report"]) {
+        expect(
+          reconcile(
+            spec,
+            withEngineStart(endedAt(spec, job, "2024-05-01T09:00:00.000000000Z")),
+            noPrune,
+          ).operations,
+        ).toEqual([]);
+      }
+    });
+  });
+});
+
 describe("reconcile: networks", () => {
   const spec = stackSpec({
     services: [serviceSpec("web", { replicas: 2, networks: attach("front") })],

@@ -47,6 +47,7 @@ import {
 } from "../../../../../src/core/execute-plan.js";
 import { dockerRunner } from "../../../../../src/drivers/docker/run-operation.js";
 import { containerName } from "../../../../../src/model/naming.js";
+import { MemoryLockStore } from "../../docker-api/helpers/memory-lock-store.js";
 
 /** How a container created by the executor behaves once started. */
 export interface Behavior {
@@ -82,6 +83,8 @@ interface FakeContainer {
   reads: number;
   restartCount: number;
   createdAt: string;
+  startedAt?: string;
+  error?: string;
   behavior: Behavior;
 }
 
@@ -112,6 +115,11 @@ export class FakeEngine implements ContainerEngine {
   readonly attempts = new Map<string, number>();
   inFlight = 0;
   maxInFlight = 0;
+  /** Milliseconds a stop of a running container waits (its grace period running out). */
+  stopDelayMs = 0;
+  /** Stops waiting now, and the most at once. */
+  stopping = 0;
+  maxStopping = 0;
   /** Milliseconds every write takes, to make concurrency observable. */
   latencyMs = 0;
   observeCount = 0;
@@ -129,6 +137,16 @@ export class FakeEngine implements ContainerEngine {
   private readonly faults: Fault[] = [];
   private nextId = 1;
   private clock = 0;
+
+  /** When the fake engine "started", reported to observations that ask. */
+  engineStartedAt?: string;
+
+  /** Stack locks of this fake engine. */
+  readonly locks = new MemoryLockStore();
+
+  lockStore(): MemoryLockStore {
+    return this.locks;
+  }
 
   /** Called at the start of every write, before its latency (e.g. to abort mid-call). */
   beforeWrite?: (method: string, arg: string) => void;
@@ -189,6 +207,8 @@ export class FakeEngine implements ContainerEngine {
     health?: HealthState;
     id?: string;
     restartCount?: number;
+    startedAt?: string;
+    error?: string;
     behavior?: Behavior;
   }): string {
     const id = c.id ?? `c${this.nextId++}`;
@@ -207,6 +227,8 @@ export class FakeEngine implements ContainerEngine {
       reads: 0,
       restartCount: c.restartCount ?? 0,
       createdAt: this.timestamp(),
+      ...(c.startedAt === undefined ? {} : { startedAt: c.startedAt }),
+      ...(c.error === undefined ? {} : { error: c.error }),
       // A seeded health stays as given unless a behaviour says how it evolves.
       behavior:
         c.health === undefined || c.behavior?.health !== undefined
@@ -327,6 +349,8 @@ export class FakeEngine implements ContainerEngine {
         : {}),
       ...(c.exitCode === undefined || c.state === "running" ? {} : { exitCode: c.exitCode }),
       createdAt: c.createdAt,
+      ...(c.startedAt === undefined ? {} : { startedAt: c.startedAt }),
+      ...(c.error === undefined ? {} : { error: c.error }),
       restartCount: c.restartCount,
       ports: [],
     };
@@ -351,6 +375,7 @@ export class FakeEngine implements ContainerEngine {
       readonly images?: readonly string[];
       readonly externalNetworks?: readonly string[];
       readonly externalVolumes?: readonly string[];
+      readonly engineStart?: boolean;
     },
   ): Promise<DockerObservedState> {
     this.observeCount += 1;
@@ -383,6 +408,8 @@ export class FakeEngine implements ContainerEngine {
         this.networkNames().includes(n),
       ),
       externalVolumes: (want?.externalVolumes ?? []).filter((v) => this.volumes.has(v)),
+      ...(want?.engineStart === true &&
+        this.engineStartedAt !== undefined && { engineStartedAt: this.engineStartedAt }),
     };
   }
 
@@ -566,8 +593,13 @@ export class FakeEngine implements ContainerEngine {
     await this.enter("startContainer", name, true);
     this.calls.push(`start ${name}`);
     const c = this.find(id);
-    if (c.behavior.startError !== undefined) throw c.behavior.startError;
+    if (c.behavior.startError !== undefined) {
+      // Like dockerd: a refused start is recorded as the container's error.
+      c.error = c.behavior.startError.message;
+      throw c.behavior.startError;
+    }
     if (c.state === "running") return;
+    delete c.error;
     c.state = "running";
     c.reads = 0;
     if (c.hasHealth) c.health = "starting";
@@ -580,6 +612,12 @@ export class FakeEngine implements ContainerEngine {
     this.calls.push(timeoutMs === undefined ? `stop ${name}` : `stop ${name} ${timeoutMs}ms`);
     const c = this.containers.get(id);
     if (c === undefined || c.state !== "running") return;
+    if (this.stopDelayMs > 0) {
+      this.stopping += 1;
+      this.maxStopping = Math.max(this.maxStopping, this.stopping);
+      await new Promise((r) => setTimeout(r, this.stopDelayMs));
+      this.stopping -= 1;
+    }
     c.state = "exited";
     c.exitCode = 0;
   }

@@ -21,6 +21,7 @@ import type {
   SwarmObserveWants,
 } from "../../../../../src/drivers/swarm/service-engine.js";
 import { fileObjectName, swarmServiceSpec } from "../../../../../src/drivers/swarm/service-spec.js";
+import { MemoryLockStore } from "../../docker-api/helpers/memory-lock-store.js";
 
 interface FakeService {
   id: string;
@@ -44,6 +45,13 @@ interface Fault {
 }
 
 export class FakeSwarm implements ServiceEngine {
+  /** Stack locks of this fake swarm. */
+  readonly locks = new MemoryLockStore();
+
+  lockStore(): MemoryLockStore {
+    return this.locks;
+  }
+
   readonly address = "fake://swarm";
   readonly calls: string[] = [];
   readonly attempts = new Map<string, number>();
