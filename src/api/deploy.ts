@@ -92,15 +92,20 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
   );
   const driver = await options.driver();
   const { sink } = options;
+  // Which engine answers (Docker, Podman), said the way the driver is, also when it does not
+  // answer (the user sees which address was tried); drivers keep the engine's identity, so
+  // preflight costs no second version call.
+  let product: string | undefined;
+  try {
+    ({ product } = await driver.ping());
+  } finally {
+    sink.emit({
+      type: "info",
+      message: `using the ${driver.name} driver (${driver.address}${product === undefined ? "" : `, ${product}`})`,
+    });
+  }
   const issues = await driver.preflight(spec);
   if (issues.errors.length > 0) throw new SpecError(issues.errors);
-  // Which engine answers (Docker, Podman), said the way the driver is; drivers keep the
-  // engine's identity, so this costs no second version call.
-  const { product } = await driver.ping();
-  sink.emit({
-    type: "info",
-    message: `using the ${driver.name} driver (${driver.address}${product === undefined ? "" : `, ${product}`})`,
-  });
   const ignored = new Set(issues.ignoredSettings);
   const security = securityWarnings(spec).filter(
     (w) => !ignored.has((w.path ?? "").split(".").pop() ?? ""),

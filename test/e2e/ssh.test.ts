@@ -105,7 +105,8 @@ describe.skipIf(sshd === undefined)("stack through ssh://", () => {
     const before = sshdLogins(sshd!);
     const deploy = stack(["deploy", "-c", file, name, "--progress", "plain"], env);
     expect(deploy.status, deploy.stderr).toBe(0);
-    expect(deploy.stderr).toContain("using the docker driver (ssh://stack-sshd)");
+    // The engine's product follows the address: "(ssh://stack-sshd, Docker 20.10.24)".
+    expect(deploy.stderr).toMatch(/using the docker driver \(ssh:\/\/stack-sshd, Docker /);
     // ./data is a path on the engine's host: said, by service, before anything changes.
     expect(deploy.stderr).toContain(
       `warning: services.built.volumes bind-mount source ${join(dir, "data")} is a path on the engine's host (ssh://stack-sshd is remote), not on this machine: it must exist there`,
@@ -262,7 +263,9 @@ describe.skipIf(sshd === undefined)("Docker contexts", () => {
       { ...env, DOCKER_HOST: "unix:///nonexistent/host.sock" },
     );
     expect(deploy.status, deploy.stderr).toBe(0);
-    expect(deploy.stderr).toContain("using the docker driver (ssh://stack-sshd, context viassh)");
+    expect(deploy.stderr).toMatch(
+      /using the docker driver \(ssh:\/\/stack-sshd, context viassh, Docker /,
+    );
     const listed = stack(["ls", "--context", "viassh", "--format", "json"], env);
     expect(listed.status, listed.stderr).toBe(0);
     expect((JSON.parse(listed.stdout) as { name: string }[]).map((s) => s.name)).toContain(name);
@@ -310,7 +313,7 @@ describe.skipIf(sshd === undefined)("the swarm driver through ssh://", () => {
         env,
       );
       expect(deploy.status, deploy.stderr).toBe(0);
-      expect(deploy.stderr).toContain(`using the swarm driver (ssh://stack-sshd${socket})`);
+      expect(deploy.stderr).toContain(`using the swarm driver (ssh://stack-sshd${socket}, Docker `);
       const services = await manager.docker.listServices({
         filters: { label: [`com.docker.stack.namespace=${name}`] },
       });
