@@ -2,10 +2,14 @@
  * Fault injection on a DEDICATED engine (scripts/fault-engine.sh), never the shared default
  * one: dockerd stopped in the middle of a deploy and started again, then the next deploy
  * converges with no duplicate or leftover containers and the named volume's data intact;
- * and `supervise` (deploy --watch) survives an engine restart: it reconnects, re-observes
- * and brings the replicas back. Under CI=true a missing fault engine is a failure.
+ * `supervise` (deploy --watch) survives an engine restart: it reconnects, re-observes and
+ * brings the replicas back; and dockerd SIGKILLed mid-deploy (containerd keeps its tasks) is
+ * converged by the next `stack deploy`. Under CI=true a missing fault engine is a failure.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { converge } from "../../../src/core/converge.js";
 import { dockerDeployment } from "../../../src/drivers/docker/docker-driver.js";
@@ -13,6 +17,7 @@ import { supervise } from "../../../src/drivers/docker/supervise.js";
 import { DockerEngine } from "../../../src/drivers/docker/docker-engine.js";
 import { stackFilter } from "../../../src/drivers/docker-api/labels.js";
 import type { ProgressEvent, ProgressSink } from "../../../src/progress/events.js";
+import { requireCli, runStackAsync } from "../../e2e/example-helpers.js";
 import {
   buildService,
   buildStack,
@@ -216,5 +221,43 @@ describe.skipIf(!engine)("faults on a dedicated engine", () => {
     expect(dk("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", `${stack}_web.1`)).toBe(
       "always",
     );
+  });
+
+  it("dockerd SIGKILLed mid-deploy (the built CLI): the next deploy converges, every replica running, none twice", async () => {
+    requireCli();
+    const stack = uniqueStackName("crash");
+    stacks.push(stack);
+    const file = join(mkdtempSync(join(tmpdir(), "stack-crash-")), "stack.yml");
+    writeFileSync(
+      file,
+      `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]\n    deploy:\n      replicas: 8\n`,
+    );
+    const env = { DOCKER_HOST: host };
+    const first = runStackAsync(["deploy", "-c", file, stack, "--progress", "plain"], env);
+    // Killed once the deploy has created some replicas, before it is done.
+    await waitFor(() => replicasOf(stack).length >= 2, {
+      what: "the first replicas",
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    script("kill");
+    script("start");
+    // Whatever became of it (its calls failed, or retries reached the restarted engine), it
+    // has ended; the lock it held is broken by the next deploy (its process is gone).
+    await first;
+    const again = await runStackAsync(
+      ["deploy", "-c", file, stack, "--progress", "plain", "--wait", "--timeout", "2m"],
+      env,
+    );
+    expect(again.status, again.output).toBe(0);
+    expect(replicasOf(stack)).toEqual(
+      Array.from({ length: 8 }, (_, i) => ({ name: `${stack}_web.${i + 1}`, running: true })).sort(
+        (a, b) => (a.name < b.name ? -1 : 1),
+      ),
+    );
+    // And it stays converged: the next deploy has nothing to do.
+    const unchanged = await runStackAsync(["deploy", "-c", file, stack, "--dry-run"], env);
+    expect(unchanged.status, unchanged.output).toBe(0);
+    expect(unchanged.output).toContain("is up to date");
   });
 });
