@@ -14,6 +14,7 @@
 # that every tool still starts. Prints the paths as shell variables on stdout.
 #
 # Usage: scripts/bench-setup.sh            (CACHE is STACK_BENCH_CACHE or /var/cache/stack-bench)
+#        scripts/bench-setup.sh docker-26  only dockerd 26.1 (the tests' second engine)
 set -euo pipefail
 
 CACHE="${STACK_BENCH_CACHE:-/var/cache/stack-bench}"
@@ -110,6 +111,11 @@ docker_26() {
   "${dest}/usr/sbin/dockerd" --version >&2
 }
 
+if [[ "${1:-}" == "docker-26" ]]; then
+  docker_26
+  echo "DOCKERD_26=${CACHE}/docker-26.1/usr/sbin/dockerd"
+  exit 0
+fi
 compose_v2
 compose_v1
 docker_26
