@@ -24,6 +24,21 @@ describe("PlainSink", () => {
   });
 });
 
+describe("PlainSink hook output", () => {
+  it("prints a hook's line as compose does, container -> line", () => {
+    const out: string[] = [];
+    const sink = new PlainSink((line) => out.push(line));
+    sink.emit({
+      type: "hook-output",
+      service: "web",
+      container: "demo_web.1",
+      hook: "post_start[0]",
+      line: "warmed up",
+    });
+    expect(out).toEqual(["demo_web.1 -> warmed up\n"]);
+  });
+});
+
 describe("JsonSink", () => {
   it("writes a build line as a build-progress object", () => {
     const out: string[] = [];
