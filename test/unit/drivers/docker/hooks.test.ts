@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InterruptedError, StepFailure } from "../../../../src/core/errors.js";
+import { controlReplicas } from "../../../../src/drivers/docker/control-replicas.js";
 import {
   runPostStartHooks,
   runPreStartHooks,
@@ -335,5 +336,41 @@ describe("hooks in the runner", () => {
     expect(t.engine.calls).not.toContain("exec demo_web.1: drain");
     expect(t.engine.list().map((c) => [c.name, c.state])).toEqual([["demo_web.1", "running"]]);
     expect(t.sink.of("op-failed")[0]?.logs).toEqual(["bad"]);
+  });
+});
+
+describe("hooks in stack stop, start and restart", () => {
+  it("pre_stop before stop and restart, post_start after start and restart, only with the file", async () => {
+    const t = setup({ preStop: [hook("drain")], postStart: [hook("warm")] });
+    const replica = t.engine.byName("demo_web.1")!;
+    const hooks = { spec: t.spec, sink: t.sink };
+    await controlReplicas(t.engine, [[replica]], "restart", { hooks });
+    expect(t.engine.calls).toEqual([
+      "exec demo_web.1: drain",
+      "restart demo_web.1",
+      "exec demo_web.1: warm",
+    ]);
+    t.engine.calls.length = 0;
+    await controlReplicas(t.engine, [[replica]], "restart", {});
+    expect(t.engine.calls).toEqual(["restart demo_web.1"]);
+    t.engine.calls.length = 0;
+    const [stopped] = await controlReplicas(t.engine, [[replica]], "stop", { hooks });
+    expect(stopped).toEqual({ name: "demo_web.1", result: "stopped", ok: true });
+    expect(t.engine.calls).toEqual(["exec demo_web.1: drain", "stop demo_web.1"]);
+    t.engine.calls.length = 0;
+    await controlReplicas(t.engine, [[t.engine.byName("demo_web.1")!]], "start", { hooks });
+    expect(t.engine.calls).toEqual(["start demo_web.1", "exec demo_web.1: warm"]);
+  });
+
+  it("a failing pre_stop fails the replica's outcome and the replica is stopped anyway", async () => {
+    const t = setup({ preStop: [hook("drain")] });
+    t.engine.commands.set("drain", { exitCode: 2 });
+    const outcomes = await controlReplicas(t.engine, [[t.engine.byName("demo_web.1")!]], "stop", {
+      hooks: { spec: t.spec, sink: t.sink },
+    });
+    expect(outcomes).toEqual([
+      { name: "demo_web.1", result: "stopped; web pre_stop[0] exited with status 2", ok: false },
+    ]);
+    expect(t.engine.byName("demo_web.1")?.state).toBe("exited");
   });
 });
