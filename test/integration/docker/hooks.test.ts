@@ -4,13 +4,20 @@
  * write to, their output from the plain progress output, failures from the exit code and the
  * containers left behind.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LABELS, stackFilter } from "../../../src/drivers/docker-api/labels.js";
-import { cleanupStack, rawDocker, requireEngine, TEST_IMAGE, uniqueStackName } from "./helpers.js";
+import {
+  cleanupStack,
+  rawDocker,
+  requireEngine,
+  TEST_IMAGE,
+  uniqueStackName,
+  waitFor,
+} from "./helpers.js";
 
 const CLI = resolve("dist/cli/main.js");
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
@@ -167,9 +174,12 @@ describe.skipIf(engine === undefined)("a failing pre_start hook on a real engine
   web:
     image: ${TEST_IMAGE}
     command: [sleep, "3600"]
+    volumes: [data:/data]
     pre_start:
       - command: [sh, -c, "echo first-hook-ok"]
-      - command: [sh, -c, "echo cannot-prepare; exit 17"]
+      - command: [sh, -c, "test -f /data/ready || { echo cannot-prepare; exit 17; }"]
+volumes:
+  data: {}
 `);
 
   it("fails the deploy with exit code 1, leaves the replica created and no hook container", async () => {
@@ -180,6 +190,16 @@ describe.skipIf(engine === undefined)("a failing pre_start hook on a real engine
     expect(r.output).toContain(`${name}_web.1 -> first-hook-ok`);
     expect(await containers(name)).toEqual([
       { name: `${name}_web.1`, state: "created", role: "replica" },
+    ]);
+  });
+
+  it("the next deploy runs the hooks again and starts the replica once they succeed", async () => {
+    await runOnce([`${name}_data:/mnt`], ["touch", "/mnt/ready"]);
+    const r = stack(["deploy", "-p", name, "-f", file, "--progress", "plain"]);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`${name}_web.1 -> first-hook-ok`);
+    expect(await containers(name)).toEqual([
+      { name: `${name}_web.1`, state: "running", role: "replica" },
     ]);
   });
 });
@@ -208,5 +228,75 @@ describe.skipIf(engine === undefined)("a failing pre_stop hook on a real engine"
     expect(rm.code, rm.output).toBe(1);
     expect(rm.output).toContain("web pre_stop[0] exited with status 4");
     expect(await containers(name)).toEqual([]);
+  });
+});
+
+describe.skipIf(engine === undefined)("hooks in a rolling update and on Ctrl-C", () => {
+  it("a changed hook replaces the replica: the old one's pre_stop and the new one's pre_start run", async () => {
+    const name = uniqueStackName("hooks-roll");
+    stacks.push(name);
+    const file = (version: string) =>
+      stackFile(`services:
+  web:
+    image: ${TEST_IMAGE}
+    command: [sleep, "3600"]
+    stop_grace_period: 1s
+    volumes: [data:/data]
+    pre_start:
+      - command: [sh, -c, "echo ${version} >> /data/versions.txt"]
+    pre_stop:
+      - command: [sh, -c, "echo stopped >> /data/stops.txt"]
+volumes:
+  data: {}
+`);
+    expect(stack(["deploy", "-p", name, "-f", file("v1"), "--progress", "plain"]).code).toBe(0);
+    const r = stack(["deploy", "-p", name, "-f", file("v2"), "--progress", "plain"]);
+    expect(r.code, r.output).toBe(0);
+    expect(lines(await readVolume(`${name}_data`, "versions.txt"))).toEqual(["v1", "v2"]);
+    expect(lines(await readVolume(`${name}_data`, "stops.txt"))).toEqual(["stopped"]);
+    expect((await containers(name)).map((c) => [c.name, c.state])).toEqual([
+      [`${name}_web.1`, "running"],
+    ]);
+  });
+
+  it("Ctrl-C during a pre_start hook ends the deploy with 130 and removes the hook's container", async () => {
+    const name = uniqueStackName("hooks-int");
+    stacks.push(name);
+    const file = stackFile(`services:
+  web:
+    image: ${TEST_IMAGE}
+    command: [sleep, "3600"]
+    pre_start:
+      - command: [sh, -c, "echo hook-started; exec sleep 300"]
+        working_dir: /
+`);
+    const child = spawn(process.execPath, [
+      CLI,
+      "deploy",
+      "-p",
+      name,
+      "-f",
+      file,
+      "--progress",
+      "plain",
+    ]);
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    try {
+      await waitFor(() => output.includes("hook-started"), {
+        what: "the pre_start hook to run",
+        timeoutMs: 60_000,
+      });
+      expect((await containers(name)).map((c) => c.role).sort()).toEqual(["replica", "run"]);
+      child.kill("SIGINT");
+      expect(await exited, output).toBe(130);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    expect((await containers(name)).map((c) => [c.role, c.state])).toEqual([
+      ["replica", "created"],
+    ]);
   });
 });
