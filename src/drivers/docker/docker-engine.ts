@@ -967,8 +967,11 @@ export class DockerEngine implements ContainerEngine {
     options.signal?.addEventListener("abort", stop, { once: true });
     try {
       const code = await this.waitContainer(id);
-      // The output stream ends right after the process; take what is left of it.
-      await Promise.race([output, new Promise((r) => setTimeout(r, 2000))]);
+      // The output stream ends right after the process; take what is left of it. The timer
+      // is cleared: left running it kept the process alive 2 s after a pre_start hook.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([output, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       return code;
     } finally {
       stopResizing();
