@@ -30,7 +30,8 @@ function stack(args: string[]): { code: number | null; output: string } {
 
 describe.skipIf(engine === undefined)("build.dockerfile_inline on a real engine", () => {
   const name = uniqueStackName("inline");
-  const image = `${name}_web`;
+  // The built image's name, as the replica reports it (removed afterwards).
+  let image: string | undefined;
   const dir = mkdtempSync(join(tmpdir(), "stack-inline-"));
   // A context with a Dockerfile of its own and a .dockerignore that would drop any other
   // dotfile: neither may get in the way of the inline one.
@@ -56,10 +57,11 @@ describe.skipIf(engine === undefined)("build.dockerfile_inline on a real engine"
 
   afterAll(async () => {
     await cleanupStack(name);
-    await docker
-      .getImage(image)
-      .remove({ force: true })
-      .catch(() => undefined);
+    if (image !== undefined)
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   const logsOf = async (container: string) =>
@@ -70,6 +72,7 @@ describe.skipIf(engine === undefined)("build.dockerfile_inline on a real engine"
     const r = stack(["deploy", "-p", name, "-f", file, "--progress", "plain"]);
     expect(r.code, r.output).toBe(0);
     expect(r.output).not.toContain("dockerfile_inline");
+    image = (await docker.getContainer(`${name}_web.1`).inspect()).Config.Image;
     const logs = await waitFor(
       async () => {
         const text = await logsOf(`${name}_web.1`);
