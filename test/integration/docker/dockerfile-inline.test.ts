@@ -30,8 +30,9 @@ function stack(args: string[]): { code: number | null; output: string } {
 
 describe.skipIf(engine === undefined)("build.dockerfile_inline on a real engine", () => {
   const name = uniqueStackName("inline");
-  // The built image's name, as the replica reports it (removed afterwards).
-  let image: string | undefined;
+  // The built images (the name as the replica reports it, and the first build's ID, which
+  // the rebuild leaves untagged): removed afterwards.
+  const images: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), "stack-inline-"));
   // A context with a Dockerfile of its own and a .dockerignore that would drop any other
   // dotfile: neither may get in the way of the inline one.
@@ -57,7 +58,7 @@ describe.skipIf(engine === undefined)("build.dockerfile_inline on a real engine"
 
   afterAll(async () => {
     await cleanupStack(name);
-    if (image !== undefined)
+    for (const image of images)
       await docker
         .getImage(image)
         .remove({ force: true })
@@ -72,7 +73,8 @@ describe.skipIf(engine === undefined)("build.dockerfile_inline on a real engine"
     const r = stack(["deploy", "-p", name, "-f", file, "--progress", "plain"]);
     expect(r.code, r.output).toBe(0);
     expect(r.output).not.toContain("dockerfile_inline");
-    image = (await docker.getContainer(`${name}_web.1`).inspect()).Config.Image;
+    const replica = await docker.getContainer(`${name}_web.1`).inspect();
+    images.push(replica.Config.Image, replica.Image);
     const logs = await waitFor(
       async () => {
         const text = await logsOf(`${name}_web.1`);
