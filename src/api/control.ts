@@ -2,6 +2,7 @@ import { orderServices } from "../core/dependency-graph.js";
 import type { ControlAction, ControlOptions, ControlOutcome, Driver } from "../core/driver.js";
 import type { StackSpec } from "../model/types.js";
 import { NotFoundError } from "../core/errors.js";
+import type { ProgressSink } from "../progress/events.js";
 
 /** What `stack restart|stop|start|kill|pause|unpause` asks for. */
 export interface ControlStackOptions extends ControlOptions {
@@ -12,6 +13,8 @@ export interface ControlStackOptions extends ControlOptions {
   readonly services: readonly string[];
   /** The stack file, when read: services go in dependency order (reversed for stop, kill, pause). */
   readonly spec?: StackSpec;
+  /** Where the output of the services' lifecycle hooks goes (they run only with `spec`). */
+  readonly sink?: ProgressSink;
 }
 
 /**
@@ -45,5 +48,7 @@ export async function controlStack(
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.signal !== undefined && { signal: options.signal }),
     ...(order !== undefined && { order }),
+    ...(spec !== undefined &&
+      options.sink !== undefined && { hooks: { spec, sink: options.sink } }),
   });
 }

@@ -23,9 +23,18 @@ export interface RemoveOptions {
   readonly lockTimeoutMs?: number;
   /** What the lock records as the command holding it; default this process's command line. */
   readonly command?: string;
+  /**
+   * The stack file of the stack, when there is one: its services' `pre_stop` hooks run
+   * before their replicas stop (docker driver). Without it no hook runs. Used only when its
+   * name is `stack`.
+   */
+  readonly spec?: StackSpec;
 }
 
-/** Removal needs no service settings: each container stops with its own grace period. */
+/**
+ * Removal needs no service settings without a stack file: each container stops with its
+ * own grace period.
+ */
 function emptySpec(stack: string): StackSpec {
   return {
     name: stack,
@@ -42,7 +51,8 @@ function emptySpec(stack: string): StackSpec {
 /**
  * Removes everything of the stack the driver finds by label (containers or services,
  * networks, secrets and configs; named volumes only when asked). Works from the observation
- * alone, so it needs no stack file; removing a stack that does not exist succeeds and says so.
+ * alone, so it needs no stack file (given one, `pre_stop` hooks run); removing a stack that
+ * does not exist succeeds and says so.
  */
 export async function removeStack(
   options: RemoveOptions,
@@ -68,7 +78,7 @@ export async function removeStack(
     sink.emit({ type: "plan", plan: removal.plan });
     const signal = options.signal === undefined ? {} : { signal: options.signal };
     const runner = removal.runner({
-      spec: emptySpec(stack),
+      spec: options.spec?.name === stack ? options.spec : emptySpec(stack),
       sink,
       ...signal,
       ...(timeoutSeconds !== undefined && { stopTimeoutMs: timeoutSeconds * 1000 }),

@@ -154,6 +154,12 @@ export interface ControlOptions {
   readonly signal?: string;
   /** The order to go through the services in (dependency order from the file); others after, by name. */
   readonly order?: readonly string[];
+  /**
+   * The stack file, when read, and where hook output goes: the docker driver runs the
+   * services' `pre_stop` hooks before stop/restart and `post_start` hooks after
+   * start/restart. Without it no hooks run.
+   */
+  readonly hooks?: { readonly spec: StackSpec; readonly sink: ProgressSink };
 }
 
 /** What a control action did to one replica (docker) or service (swarm). */

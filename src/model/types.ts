@@ -249,9 +249,8 @@ export interface DeviceSpec {
 /**
  * A lifecycle hook (`post_start`, `pre_stop`, `pre_start`): a command compose runs in the
  * service's container through the engine's exec API (`pre_start` in a one-off container of
- * the same settings). Loaded and hashed here; no driver runs hooks yet (the docker driver
- * is to run them through exec on top of the Driver contract, with their output in the
- * progress stream; the swarm driver names them as unsupported).
+ * the same settings). The docker driver runs them (`drivers/docker/hooks.ts`), with their
+ * output in the progress stream; the swarm driver names them as unsupported.
  */
 export interface HookSpec {
   readonly command: readonly string[];
@@ -259,6 +258,11 @@ export interface HookSpec {
   readonly privileged?: boolean;
   readonly workingDir?: string;
   readonly environment: Readonly<Record<string, string | null>>;
+  /**
+   * `pre_start` only: the image of the hook's container (default: the service's). Undefined
+   * when unset, so the config hash of a file without it is unchanged.
+   */
+  readonly image?: string;
 }
 
 /** One service after normalisation. */

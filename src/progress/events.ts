@@ -32,6 +32,17 @@ export type ProgressEvent =
    * as a build.
    */
   | { readonly type: "build-progress"; readonly image: string; readonly line: string }
+  /**
+   * One line a lifecycle hook printed (stdout or stderr): `hook` is `post_start[0]`,
+   * `pre_stop[1]`, `pre_start[0]`; `container` the replica it ran for.
+   */
+  | {
+      readonly type: "hook-output";
+      readonly service: string;
+      readonly container: string;
+      readonly hook: string;
+      readonly line: string;
+    }
   | { readonly type: "waiting"; readonly target: string; readonly what: string }
   /**
    * The last event of a deploy: how it ended (`ready` only after `--wait`; `deployed` when

@@ -9,7 +9,8 @@ function seconds(ms: number): string {
  * Human-readable progress as one line per event, for logs and terminals without the Ink UI.
  * Pull progress is throttled to one line per image per status change so CI logs stay short.
  * Build output is printed line by line under a `build` label (a log is where a failed
- * step's output is read afterwards), a line repeated at once only once.
+ * step's output is read afterwards), a line repeated at once only once. A lifecycle hook's
+ * output is printed as compose prints it, `CONTAINER -> LINE`.
  */
 export class PlainSink implements ProgressSink {
   private readonly lastPull = new Map<string, string>();
@@ -65,6 +66,9 @@ export class PlainSink implements ProgressSink {
         this.lastBuild.set(event.image, event.line);
         return `  build   ${event.image}: ${event.line}`;
       }
+      case "hook-output":
+        // As compose prints a hook's output: the container's name, an arrow, the line.
+        return `${event.container} -> ${event.line}`;
       case "waiting":
         return `  waiting for ${event.target} ${event.what}`;
       case "result":

@@ -1,12 +1,14 @@
 /**
- * The files of a build context as the engine receives them (after `.dockerignore`), and a
- * hash of their names, modes and contents: a deploy rebuilds an image only when this hash or
- * the build settings changed.
+ * The files of a build context as the engine receives them (after `.dockerignore`), the tar
+ * archive sent to the engine, and a hash of their names, modes and contents: a deploy
+ * rebuilds an image only when this hash or the build settings changed (an inline Dockerfile
+ * is a build setting, `BuildSpec.dockerfileInline`, so it is in the build hash).
  */
 import { createHash } from "node:crypto";
 import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import { join, posix } from "node:path";
 import dockerignore from "@balena/dockerignore";
+import { pack } from "tar-fs";
 import type { BuildSpec, ServiceSpec, StackSpec } from "../model/types.js";
 
 // The package is CommonJS (`module.exports = factory`) while its types declare a default
@@ -78,4 +80,50 @@ export async function withContextHashes(spec: StackSpec): Promise<StackSpec> {
     services[name] = { ...service, build: hashed };
   }
   return { ...spec, services };
+}
+
+/** The build context as the engine's build API takes it, and the Dockerfile to name. */
+export interface BuildContextArchive {
+  /** An uncompressed tar stream of the context (the engine detects the format). */
+  readonly tar: NodeJS.ReadableStream;
+  /** Path of the Dockerfile inside the archive: the query's `dockerfile`. */
+  readonly dockerfile: string;
+}
+
+/**
+ * The name an inline Dockerfile (`dockerfile_inline`) travels under in the context archive:
+ * `.stack-dockerfile-inline-<12 hex of its content>`, with `-1`, `-2`, ... appended while a
+ * file of the context (`files`, what is sent) has that name, so it never replaces one.
+ */
+export function inlineDockerfileName(files: readonly string[], content: string): string {
+  const base = `.stack-dockerfile-inline-${createHash("sha256").update(content).digest("hex").slice(0, 12)}`;
+  const taken = new Set(files);
+  let name = base;
+  for (let i = 1; taken.has(name); i++) name = `${base}-${i}`;
+  return name;
+}
+
+/**
+ * The context archive of `build`: the files `contextFiles` keeps (so the engine builds from
+ * exactly what `contextHash` hashed) and, with `dockerfile_inline`, its content as one more
+ * file (see {@link inlineDockerfileName}) added after `.dockerignore` was applied, so no
+ * ignore rule can drop it; the returned `dockerfile` then names that file. The engine reads
+ * the named Dockerfile before it applies `.dockerignore` itself (checked on dockerd 20.10
+ * with a `.*` rule, which matches the generated name).
+ */
+export async function buildContextArchive(build: BuildSpec): Promise<BuildContextArchive> {
+  const files = await contextFiles(build.context, build.dockerfile);
+  const inline = build.dockerfileInline;
+  if (inline === undefined)
+    return { tar: pack(build.context, { entries: files }), dockerfile: build.dockerfile };
+  const dockerfile = inlineDockerfileName(files, inline);
+  const tar = pack(build.context, {
+    entries: files,
+    finalize: false,
+    finish: (archive) => {
+      archive.entry({ name: dockerfile, mode: 0o644 }, inline);
+      archive.finalize();
+    },
+  });
+  return { tar, dockerfile };
 }

@@ -246,6 +246,7 @@ function hooks(h: readonly HookSpec[] | undefined): Json[] | undefined {
   return h?.map((hook) =>
     compact({
       command: [...hook.command],
+      image: hook.image,
       user: hook.user,
       privileged: hook.privileged,
       working_dir: hook.workingDir,

@@ -125,7 +125,6 @@ export const IGNORED_SERVICE_KEYS: readonly string[] = [
   "volumes_from",
   "build.additional_contexts",
   "build.cache_to",
-  "build.dockerfile_inline",
   "build.entitlements",
   "build.isolation",
   "build.no_cache_filter",

@@ -535,6 +535,7 @@ function hooks(ctx: NormaliseContext, value: unknown, path: DocPath): HookSpec[]
       ...opt("user", scalarToString(raw["user"])),
       ...opt("privileged", bool(raw["privileged"])),
       ...opt("workingDir", str(raw["working_dir"])),
+      ...opt("image", str(raw["image"])),
       environment: sortedRecord(
         listOrDict(raw["environment"], [...at, "environment"], ctx, "null").map(
           ([k, v]) => [k, v ?? ctx.lookupEnv(k) ?? null] as const,

@@ -225,6 +225,12 @@ export function reduceDeploy(state: DeployState, event: ProgressEvent, now: numb
           : state.builds.map((b, i) => (i === index ? buildLine(b, event.line) : b));
       return { ...state, builds };
     }
+    case "hook-output":
+      // A hook prints little and what it prints is worth keeping on screen: a note.
+      return {
+        ...state,
+        notes: [...state.notes, { kind: "info", text: `${event.container} -> ${event.line}` }],
+      };
     case "waiting":
       return { ...state, waits: { ...state.waits, [event.target]: event.what } };
     case "summary":

@@ -42,7 +42,11 @@ export function registerControl(program: Command, exit: ExitCode): void {
       const { controlStack } = await import("../../api/control.js");
       const { commandTarget, theStack } = await import("../stack-target.js");
       const target = await commandTarget(this, args, "name-then-services");
+      // Hook output (pre_stop, post_start) is printed as deploy prints it, on stderr.
+      const { PlainSink } = await import("../../progress/plain-sink.js");
+      const sink = new PlainSink((line) => process.stderr.write(line));
       const outcomes = await controlStack({
+        sink,
         driver: await driverFromEnv(opts.driver as DriverName | undefined),
         stack: theStack(target),
         action,

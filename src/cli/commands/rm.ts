@@ -45,6 +45,8 @@ export function registerRm(program: Command, exit: ExitCode): void {
           volumes: Boolean(opts.volumes),
           sink,
           signal,
+          // The stack file, when read: its pre_stop hooks run before the replicas stop.
+          ...(target.spec !== undefined && { spec: target.spec }),
           ...(opts.timeout !== undefined && { timeoutSeconds: opts.timeout as number }),
         });
         if (result.interrupted === true) {

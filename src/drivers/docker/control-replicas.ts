@@ -4,6 +4,11 @@
  * stopped replica, starting a running one). Services are handled in the order given (the
  * API passes dependency order, reversed for stop), the replicas of one service at once.
  *
+ * With the stack file (`options.hooks`), the services' lifecycle hooks run as compose runs
+ * them: `pre_stop` before a running replica is stopped or restarted (a failing hook is
+ * reported as a failed outcome; the replica is stopped all the same), `post_start` after a
+ * replica is started or restarted (a failing hook fails the outcome; the replica runs on).
+ *
  * Engine behaviour relied on (dockerd 20.10): a container stopped or killed by hand is not
  * restarted by its restart policy until the engine restarts (or `stack start` / `deploy`
  * starts it); `restart` of an exited container starts it.
@@ -12,6 +17,7 @@ import type { ControlAction, ControlOptions, ControlOutcome } from "../../core/d
 import { EngineError } from "../../core/errors.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import type { ContainerEngine } from "./container-engine.js";
+import { hasHooks, runPostStartHooks, runPreStopHooks } from "./hooks.js";
 
 /** What one replica needs for `action`, or why nothing is done. */
 function step(
@@ -70,9 +76,31 @@ export async function controlReplicas(
       sorted.map(async (c): Promise<ControlOutcome> => {
         const { run, result } = step(engine, c, action, options);
         if (run === undefined) return { name: c.name, result, ok: true };
+        const service = c.role === undefined ? options.hooks?.spec.services[c.service] : undefined;
+        const hooks =
+          options.hooks === undefined
+            ? undefined
+            : { engine, spec: options.hooks.spec, sink: options.hooks.sink };
+        let hookFailure: string | undefined;
         try {
+          const running = c.state === "running" || c.state === "restarting";
+          if (
+            hooks !== undefined &&
+            running &&
+            (action === "stop" || action === "restart") &&
+            hasHooks(service, "preStop")
+          )
+            hookFailure = await runPreStopHooks(hooks, { service, id: c.id, name: c.name });
           await run();
-          return { name: c.name, result, ok: true };
+          if (
+            hooks !== undefined &&
+            (action === "start" || action === "restart") &&
+            hasHooks(service, "postStart")
+          )
+            await runPostStartHooks(hooks, { service, id: c.id, name: c.name });
+          return hookFailure === undefined
+            ? { name: c.name, result, ok: true }
+            : { name: c.name, result: `${result}; ${hookFailure}`, ok: false };
         } catch (err) {
           if (!(err instanceof EngineError)) throw err;
           return { name: c.name, result: `failed: ${err.message}`, ok: false };

@@ -42,7 +42,7 @@ import type {
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { NetworkSpec, RestartPolicySpec, StackSpec, VolumeSpec } from "../../model/types.js";
 import { buildQuery } from "./build-options.js";
-import { contextFiles } from "../../stackfile/build-context.js";
+import { buildContextArchive } from "../../stackfile/build-context.js";
 import { ingressCreatePlan } from "./ingress-config.js";
 import { isEngineErrorKind, toEngineError } from "../docker-api/classify-error.js";
 import type { DockerEnv } from "../docker-api/connection.js";
@@ -544,11 +544,13 @@ export class DockerEngine implements ContainerEngine {
   ): Promise<void> {
     const { build, image } = request;
     const context = `build image ${image}`;
-    const files = await this.call(context, () => contextFiles(build.context, build.dockerfile));
+    // Our own archive (not dockerode's packing of the directory): it can carry an inline
+    // Dockerfile, and it holds exactly the files the context hash covers.
+    const archive = await this.call(context, () => buildContextArchive(build));
     let failure: string | undefined;
     try {
       const stream = await this.docker.buildImage(
-        { context: build.context, src: files },
+        archive.tar,
         // Several tags go as repeated `t=` parameters (docker-modem sends a list that way);
         // dockerode's type allows one.
         {
@@ -556,6 +558,7 @@ export class DockerEngine implements ContainerEngine {
             ...build.labels,
             [LABELS.buildHash]: request.buildHash,
           }),
+          dockerfile: archive.dockerfile,
           ...abortable(options.signal),
         } as unknown as Dockerode.ImageBuildOptions,
       );
@@ -964,8 +967,11 @@ export class DockerEngine implements ContainerEngine {
     options.signal?.addEventListener("abort", stop, { once: true });
     try {
       const code = await this.waitContainer(id);
-      // The output stream ends right after the process; take what is left of it.
-      await Promise.race([output, new Promise((r) => setTimeout(r, 2000))]);
+      // The output stream ends right after the process; take what is left of it. The timer
+      // is cleared: left running it kept the process alive 2 s after a pre_start hook.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([output, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       return code;
     } finally {
       stopResizing();

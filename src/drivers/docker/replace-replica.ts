@@ -3,6 +3,13 @@ import { EngineError, InterruptedError, StepFailure } from "../../core/errors.js
 import { replacementName } from "../../model/naming.js";
 import type { Plan } from "../../core/operation.js";
 import { createReplica } from "./create-replica.js";
+import {
+  hasHooks,
+  runPostStartHooks,
+  runPreStartHooks,
+  runPreStopHooks,
+  type HookContext,
+} from "./hooks.js";
 import type { DockerOperation } from "./operations.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import type { ProgressSink } from "../../progress/events.js";
@@ -244,14 +251,32 @@ export async function replaceReplica(op: ReplaceOperation, ctx: ReplaceContext):
   const oldWasRunning =
     old !== undefined && (old.state === "running" || old.state === "restarting");
 
+  const hooks: HookContext = {
+    engine,
+    spec,
+    sink: ctx.sink,
+    ...(signal === undefined ? {} : { signal }),
+  };
+  // The old replica's pre_stop hooks run before it is stopped; a failure is reported once
+  // the slot is replaced, never a reason to keep the old replica.
+  let preStopFailure: string | undefined;
+  const preStop = async (c: ObservedContainer) => {
+    if (hasHooks(service, "preStop") && (c.state === "running" || c.state === "restarting"))
+      preStopFailure = await runPreStopHooks(hooks, { service, id: c.id, name: op.name });
+  };
+
   let newId: string | undefined;
   // Set before the stop call: a stop that failed halfway may still have stopped it.
   let oldStopped = false;
   try {
     newId = await createReplacement(op, service, hash, newName, ctx, retry);
     const id = newId;
+    const replica = { service, id, name: newName };
+    // Before the old replica stops: a failing hook then costs no downtime.
+    if (hasHooks(service, "preStart")) await runPreStartHooks(hooks, replica);
     if (op.order === "stop-first") {
       if (old !== undefined) {
+        await preStop(old);
         oldStopped = true;
         await engineCall(
           `stopping ${op.name}`,
@@ -260,14 +285,21 @@ export async function replaceReplica(op: ReplaceOperation, ctx: ReplaceContext):
         );
       }
       await engineCall(`starting ${newName}`, () => engine.startContainer(id), retry);
-      await monitorReplica(id, update.monitorMs, ctx);
     } else {
       await engineCall(`starting ${newName}`, () => engine.startContainer(id), retry);
-      await monitorReplica(id, update.monitorMs, ctx);
     }
+    // A failing post_start hook fails the new replica like a failed start.
+    if (hasHooks(service, "postStart")) await runPostStartHooks(hooks, replica);
+    await monitorReplica(id, update.monitorMs, ctx);
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
-    const logs = newId === undefined ? [] : await tailLogs(engine, newId);
+    // A failed pre_start hook carries its own output; the new replica never ran.
+    const logs =
+      error instanceof StepFailure && error.logs !== undefined
+        ? error.logs
+        : newId === undefined
+          ? []
+          : await tailLogs(engine, newId);
     const restoreProblems = await restoreSlot(
       engine,
       newId,
@@ -296,6 +328,7 @@ export async function replaceReplica(op: ReplaceOperation, ctx: ReplaceContext):
       );
     }
     if (old !== undefined) {
+      if (!oldStopped) await preStop(old);
       if (!oldStopped)
         await engineCall(
           `stopping ${op.name}`,
@@ -327,6 +360,10 @@ export async function replaceReplica(op: ReplaceOperation, ctx: ReplaceContext):
     }
     await engineCall(`renaming ${newName}`, () => engine.renameContainer(id, op.name), retry);
   });
+  if (preStopFailure !== undefined)
+    throw new StepFailure(`${preStopFailure}; ${op.name} was replaced anyway`, {
+      blocking: false,
+    });
 }
 
 async function createReplacement(

@@ -12,6 +12,13 @@ import { STALE_TASK_PATTERN } from "../docker-api/classify-error.js";
 import { ingressConfigHash } from "../../model/ingress.js";
 import type { ContainerEngine } from "./container-engine.js";
 import { createReplica } from "./create-replica.js";
+import {
+  hasHooks,
+  runPostStartHooks,
+  runPreStartHooks,
+  runPreStopHooks,
+  type HookContext,
+} from "./hooks.js";
 import { startIngress } from "./ingress.js";
 import type { DockerOperation } from "./operations.js";
 import { tailLogs, waitReady } from "./readiness.js";
@@ -42,6 +49,7 @@ async function runOperation(
 ): Promise<void> {
   const { spec, sink, signal } = ctx;
   const call = stepCalls(op.id, ctx);
+  const hooks: HookContext = { engine, spec, sink, ...(signal === undefined ? {} : { signal }) };
 
   switch (op.kind) {
     case "pull-image":
@@ -117,12 +125,31 @@ async function runOperation(
         }
         throw error;
       }
+      // A failing pre_start hook leaves the replica created, not started (as compose does).
+      if (hasHooks(service, "preStart"))
+        await runPreStartHooks(hooks, { service, id, name: op.name });
       await startWithLogs(engine, op.name, id, call);
+      if (hasHooks(service, "postStart"))
+        await runPostStartHooks(hooks, { service, id, name: op.name });
       return;
     }
-    case "start-container":
+    case "start-container": {
+      const service = spec.services[op.service];
+      const replica = { id: op.containerId, name: op.name };
+      // A replica that was created but never started (its pre_start hook failed, or a
+      // deploy was interrupted between create and start) has not had its pre_start hooks
+      // succeed yet; one that ran before (stopped by `stack stop`, the engine restarted)
+      // has: they run once per created replica.
+      if (hasHooks(service, "preStart")) {
+        const c = await call(`inspecting ${op.name}`, () =>
+          engine.inspectContainer(op.containerId),
+        );
+        if (c?.state === "created") await runPreStartHooks(hooks, { service, ...replica });
+      }
       await startWithLogs(engine, op.name, op.containerId, call);
+      if (hasHooks(service, "postStart")) await runPostStartHooks(hooks, { service, ...replica });
       return;
+    }
     case "remove-container": {
       // Each container stops with its own grace period and signal (StopTimeout and
       // StopSignal set at create from stop_grace_period and stop_signal, which dockerd uses
@@ -131,12 +158,33 @@ async function runOperation(
       // overrides it. The stop is a wait: it gives its write slot back, so the grace periods
       // of every removal run at once. With the stack name the engine checks the container's
       // labels first: never touch a container this stack does not own.
-      const stop = () =>
-        call(`stopping ${op.name}`, () =>
+      // pre_stop hooks run first, in the running replica (the service as the stack file
+      // says now; `stack rm` without a file has none). A failing hook does not keep the
+      // replica: it is stopped and removed, and the failure reported afterwards.
+      const service = op.service === undefined ? undefined : spec.services[op.service];
+      let hookFailure: string | undefined;
+      const stop = async () => {
+        if (hasHooks(service, "preStop")) {
+          const c = await call(`inspecting ${op.name}`, () =>
+            engine.inspectContainer(op.containerId),
+          );
+          if (c !== undefined && c.role === undefined && c.state === "running")
+            hookFailure = await runPreStopHooks(hooks, {
+              service,
+              id: op.containerId,
+              name: op.name,
+            });
+        }
+        await call(`stopping ${op.name}`, () =>
           engine.stopContainer(op.containerId, ctx.stopTimeoutMs, spec.name, { leaving: true }),
         );
+      };
       await (lease === undefined ? stop() : lease.idle(stop));
       await call(`removing ${op.name}`, () => engine.removeContainer(op.containerId, spec.name));
+      if (hookFailure !== undefined)
+        throw new StepFailure(`${hookFailure}; ${op.name} was stopped and removed anyway`, {
+          blocking: false,
+        });
       return;
     }
     case "rename-container":

@@ -24,7 +24,41 @@ describe("PlainSink", () => {
   });
 });
 
+describe("PlainSink hook output", () => {
+  it("prints a hook's line as compose does, container -> line", () => {
+    const out: string[] = [];
+    const sink = new PlainSink((line) => out.push(line));
+    sink.emit({
+      type: "hook-output",
+      service: "web",
+      container: "demo_web.1",
+      hook: "post_start[0]",
+      line: "warmed up",
+    });
+    expect(out).toEqual(["demo_web.1 -> warmed up\n"]);
+  });
+});
+
 describe("JsonSink", () => {
+  it("writes a hook's line as a hook-output object", () => {
+    const out: string[] = [];
+    const sink = new JsonSink(
+      (line) => out.push(line),
+      () => new Date("2026-01-01T00:00:00Z"),
+    );
+    const event = {
+      type: "hook-output",
+      service: "web",
+      container: "demo_web.1",
+      hook: "pre_stop[0]",
+      line: "draining",
+    } as const;
+    sink.emit(event);
+    expect(out.map((l) => JSON.parse(l) as unknown)).toEqual([
+      { time: "2026-01-01T00:00:00.000Z", ...event },
+    ]);
+  });
+
   it("writes a build line as a build-progress object", () => {
     const out: string[] = [];
     const sink = new JsonSink(

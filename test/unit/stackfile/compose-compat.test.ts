@@ -236,4 +236,17 @@ pre_stop:
       ignoredKeys: [],
     });
   });
+
+  it("loads a pre_start hook's image; post_start and pre_stop hooks have none", async () => {
+    const { spec } = await loads(
+      svc("pre_start:\n  - {image: tools:1, command: sh -c 'echo hi', working_dir: /w}"),
+    );
+    expect(spec.services["web"]?.preStart).toEqual([
+      { command: ["sh", "-c", "echo hi"], image: "tools:1", workingDir: "/w", environment: {} },
+    ]);
+    const issues = await loadIssues(
+      projectDir("bad", { "stack.yml": svc("post_start:\n  - {image: tools:1, command: hi}") }),
+    );
+    expect(issues.join("\n")).toMatch(/image/);
+  });
 });

@@ -89,6 +89,23 @@ describe("deploy view model", () => {
     expect(deployView(state, 9000).builds[0]!.done).toBe(true);
   });
 
+  it("keeps each line a lifecycle hook printed as a note, labelled with its replica", () => {
+    const state = replay([
+      { type: "plan", plan: plan([web1]) },
+      { type: "op-start", op: web1 },
+      {
+        type: "hook-output",
+        service: "web",
+        container: "gsl_web.1",
+        hook: "post_start[0]",
+        line: "cache warmed",
+      },
+    ]);
+    expect(deployView(state, 2000).notes).toEqual([
+      { kind: "info", text: "gsl_web.1 -> cache warmed" },
+    ]);
+  });
+
   it("shows what a readiness wait waits for until its operation finishes, and the summary", () => {
     let state = replay([
       { type: "plan", plan: plan([waitDb], ["service old is not in the stack file"]) },

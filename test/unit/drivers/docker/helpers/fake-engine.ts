@@ -8,6 +8,7 @@ import type {
   EngineEvent,
   EngineInfo,
   EngineKind,
+  ExecOptions,
   LogLine,
   PullProgress,
   StackSummary,
@@ -19,6 +20,7 @@ import type {
   ObservedContainer,
 } from "../../../../../src/core/replica.js";
 import type {
+  AttachOptions,
   BuildRequest,
   ContainerEngine,
   ContainerRequest,
@@ -86,6 +88,17 @@ interface FakeContainer {
   startedAt?: string;
   error?: string;
   behavior: Behavior;
+  /** The command of a one-off container (`oneOff.cmd`). */
+  cmd?: readonly string[];
+}
+
+/** What a command run by exec or in a one-off container does (see `FakeEngine.commands`). */
+export interface CommandResult {
+  readonly exitCode?: number;
+  /** Lines it prints (on stdout). */
+  readonly output?: readonly string[];
+  /** Never ends. */
+  readonly hang?: boolean;
 }
 
 interface Fault {
@@ -485,9 +498,14 @@ export class FakeEngine implements ContainerEngine {
       restartCount: 0,
       createdAt: this.timestamp(),
       behavior,
+      ...(request.oneOff?.cmd !== undefined && { cmd: request.oneOff.cmd }),
     });
+    if (request.oneOff !== undefined) this.oneOffRequests.push(request);
     return id;
   }
+
+  /** The create requests of one-off containers, in order. */
+  readonly oneOffRequests: ContainerRequest[] = [];
 
   async buildImage(request: BuildRequest, onProgress?: (p: PullProgress) => void): Promise<void> {
     await this.enter("buildImage", request.image, true);
@@ -547,13 +565,49 @@ export class FakeEngine implements ContainerEngine {
     return { cpuPercent: 0, memoryBytes: 0 };
   }
 
-  // The verbs beyond deploy (exec, run, restart, ...) are tested on a real engine only.
-  async exec(): Promise<number> {
-    throw new Error("FakeEngine.exec: not used by apply tests");
+  /**
+   * What commands do when run by `exec` or in a one-off container (`runAttached`), by the
+   * command joined with spaces; unknown commands exit 0 and print nothing.
+   */
+  readonly commands = new Map<string, CommandResult>();
+  /** The options of every exec, in order, with the container's name. */
+  readonly execs: { readonly container: string; readonly options: ExecOptions }[] = [];
+
+  private async command(
+    cmd: readonly string[],
+    stdout: NodeJS.WritableStream | undefined,
+  ): Promise<number> {
+    const result = this.commands.get(cmd.join(" ")) ?? {};
+    for (const line of result.output ?? []) stdout?.write(`${line}\n`);
+    if (result.hang === true) await new Promise(() => {});
+    return result.exitCode ?? 0;
   }
 
-  async runAttached(): Promise<number> {
-    throw new Error("FakeEngine.runAttached: not used by apply tests");
+  async exec(id: string, options: ExecOptions): Promise<number> {
+    const name = this.containers.get(id)?.name ?? id;
+    await this.enter("exec", name, true);
+    this.calls.push(`exec ${name}: ${options.cmd.join(" ")}`);
+    this.execs.push({ container: name, options });
+    const c = this.find(id);
+    if (c.state !== "running")
+      throw new EngineError("conflict", `Container ${id} is not running`, { statusCode: 409 });
+    return this.command(options.cmd, options.stdout);
+  }
+
+  async runAttached(id: string, options: AttachOptions): Promise<number> {
+    const name = this.containers.get(id)?.name ?? id;
+    await this.enter("runAttached", name, true);
+    this.calls.push(`run ${name}: ${(this.find(id).cmd ?? []).join(" ")}`);
+    const c = this.find(id);
+    c.state = "running";
+    const aborted = new Promise<number>((resolve) => {
+      if (options.signal?.aborted === true) resolve(137);
+      options.signal?.addEventListener("abort", () => resolve(137), { once: true });
+    });
+    const code = await Promise.race([this.command(c.cmd ?? [], options.stdout), aborted]);
+    c.state = "exited";
+    c.exitCode = code;
+    return code;
   }
 
   async restartContainer(id: string): Promise<void> {
