@@ -2,6 +2,21 @@
  * Programmatic API of stack: load a stack file, deploy, inspect and remove stacks from code
  * (for example a test suite's global setup). The CLI is a thin layer over these functions.
  */
+export { up, type UpEngineOptions } from "./up.js";
+export { DEFAULT_UP_TIMEOUT_MS, type UpOptions } from "./api/up-stack.js";
+export {
+  StackHandle,
+  type ControlServicesOptions,
+  type DownOptions,
+  type ExecCommandOptions,
+  type ExecResult,
+  type HostPort,
+  type LogsReadOptions,
+  type PortLookupOptions,
+  type ReplicaOptions,
+  type UrlOptions,
+} from "./api/stack-handle.js";
+export { UpError, type UpErrorDetails, type UpFailure } from "./api/up-error.js";
 export { deployStack, type DeployOptions, type DeployResult } from "./api/deploy.js";
 export { removeStack, type RemoveOptions } from "./api/remove.js";
 export { followLogs, type LogsOptions } from "./api/logs.js";
