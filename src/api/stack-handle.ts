@@ -77,7 +77,7 @@ export interface ControlServicesOptions {
   readonly timeoutSeconds?: number;
 }
 
-/** What the handle needs from `up()`. */
+/** What the handle needs from `up()`. @internal */
 export interface StackHandleInit {
   readonly driver: Driver;
   readonly stack: string;
@@ -101,6 +101,7 @@ export class StackHandle implements AsyncDisposable {
   private readonly background: Promise<unknown>;
   private downing: Promise<void> | undefined;
 
+  /** @internal `up()` makes handles; see {@link StackHandleInit}. */
   constructor(init: StackHandleInit) {
     this.name = init.stack;
     this.driver = init.driver;
