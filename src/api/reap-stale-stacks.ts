@@ -5,9 +5,9 @@
  * taken was left behind by a test run that died before `down()`: the next `up()` on the same
  * engine removes it, as testcontainers' reaper does, without a helper container.
  */
-import type { Driver, StackLock } from "../core/driver.js";
+import type { Driver, LockHolder, StackLock } from "../core/driver.js";
 import { InterruptedError } from "../core/errors.js";
-import { currentLockOwner } from "../core/lock-owner.js";
+import { currentLockOwner, describeHolder } from "../core/lock-owner.js";
 import { removeStack } from "./remove.js";
 import { quietSink } from "./quiet-sink.js";
 
@@ -41,9 +41,28 @@ export async function tryOwnerLock(driver: Driver, stack: string): Promise<Stack
   }
 }
 
-/** Takes the owner lock of a new stack `up()` is about to deploy (waits while another has it). */
-export function takeOwnerLock(driver: Driver, stack: string): Promise<StackLock> {
-  return driver.lock(ownerLockName(stack), currentLockOwner("up()"));
+/**
+ * Takes the owner lock of the stack `up()` is about to deploy; throws (without waiting) when
+ * a live process owns it already: another `up()` uses that name.
+ */
+export async function takeOwnerLock(driver: Driver, stack: string): Promise<StackLock> {
+  const busy = new AbortController();
+  let owner: LockHolder | undefined;
+  try {
+    return await driver.lock(ownerLockName(stack), currentLockOwner("up()"), {
+      onWait: (holder) => {
+        owner = holder;
+        busy.abort();
+      },
+      signal: busy.signal,
+    });
+  } catch (error) {
+    if (error instanceof InterruptedError && owner !== undefined)
+      throw new Error(
+        `stack ${stack} is in use by another up(): ${describeHolder(owner)}; give this one another name, or leave stack unset for a unique one`,
+      );
+    throw error;
+  }
 }
 
 /**

@@ -183,7 +183,7 @@ services:
     expect(await leftOf(stack)).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
 
-  it("an unhealthy service times out with the healthcheck's reason; keepOnFailure leaves it", async () => {
+  it("a service that never gets healthy makes up() time out naming it; keepOnFailure leaves it", async () => {
     const stack = uniqueStackName("up-unhealthy");
     names.push(stack);
     const yaml = `
@@ -246,6 +246,19 @@ services:
     await expect(up({ cwd: tmpdir() + "/no-such-dir-for-up" })).rejects.toThrow(
       /pass file, files, yaml or spec/,
     );
+  });
+
+  it("a name another live up() uses is refused at once, naming the owner", async () => {
+    const env = await up({ yaml: WEB, stack: uniqueStackName("up-twice"), wait: false });
+    names.push(env.name);
+    try {
+      await expect(up({ yaml: WEB, stack: env.name })).rejects.toThrow(
+        new RegExp(`stack ${env.name} is in use by another up\\(\\): .* pid ${process.pid} `),
+      );
+      expect((await leftOf(env.name)).containers).toBe(2);
+    } finally {
+      await env.down();
+    }
   });
 
   it("a stack left by a test process that died is removed by the next up()", async () => {
