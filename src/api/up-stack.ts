@@ -175,7 +175,8 @@ export async function upStack(options: UpOptions, driver: Driver): Promise<Stack
     });
   } catch (error) {
     // Invalid input created nothing; an engine failure midway may have.
-    await cleanUp(driver, stack, ownerLock, background, options.keepOnFailure ?? false);
+    const keep = (options.keepOnFailure ?? false) || error instanceof SpecError;
+    await cleanUp(driver, stack, ownerLock, background, keep);
     throw error;
   }
   if (!result.ok) {
