@@ -185,12 +185,15 @@ export async function upStack(options: UpOptions, driver: Driver): Promise<Stack
       : result.timedOut
         ? "timed-out"
         : "failed";
-    const replica = result.replica;
-    const service = replica?.service ?? lastFailure?.service;
+    const service = result.replica?.service ?? lastFailure?.service;
+    // A failed dependency gate names its service only: the replica is the one not ready.
+    const replica =
+      result.replica?.container ??
+      (service === undefined ? undefined : await notReadyReplica(driver, stack, service));
     const logs = result.logs ?? lastFailure?.logs;
     await fail(result.message ?? "the deploy failed", reason, {
       ...(service !== undefined && { service }),
-      ...(replica?.container !== undefined && { replica: replica.container }),
+      ...(replica !== undefined && { replica }),
       ...(logs !== undefined && { logs }),
     });
   }
@@ -210,6 +213,25 @@ interface FailureAbout {
   readonly service?: string;
   readonly replica?: string;
   readonly logs?: readonly string[];
+}
+
+/**
+ * The engine name of the first replica of `service` that is not running and healthy, or
+ * undefined (none, or the engine did not answer).
+ */
+async function notReadyReplica(
+  driver: Driver,
+  stack: string,
+  service: string,
+): Promise<string | undefined> {
+  try {
+    const mine = (await driver.replicas(stack))
+      .filter((r) => r.service === service && r.role === undefined)
+      .sort((a, b) => a.slot - b.slot);
+    return mine.find((r) => r.state !== "running" || r.health === "unhealthy")?.name;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Removes what a failed `up()` made (unless kept) and gives up the owner lock. */

@@ -183,6 +183,32 @@ services:
     expect(await leftOf(stack)).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
 
+  it("a dependency that fails its gate is named with its replica and logs", async () => {
+    const stack = uniqueStackName("up-gate");
+    names.push(stack);
+    const yaml = `
+services:
+  db:
+    image: ${TEST_IMAGE}
+    command: ["sh", "-c", "echo disk full; exit 2"]
+    restart: "no"
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
+  app:
+    image: ${TEST_IMAGE}
+    command: ["sleep", "3600"]
+    depends_on:
+      db:
+        condition: service_healthy
+`;
+    const e = (await up({ yaml, stack, timeoutMs: 60_000 }).catch((x: unknown) => x)) as UpError;
+    expect(e).toBeInstanceOf(UpError);
+    expect([e.service, e.replica, e.reason]).toEqual(["db", `${stack}_db.1`, "failed"]);
+    expect(e.message).toContain("disk full");
+    expect(await leftOf(stack)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+
   it("a service that never gets healthy makes up() time out naming it; keepOnFailure leaves it", async () => {
     const stack = uniqueStackName("up-unhealthy");
     names.push(stack);
