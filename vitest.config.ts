@@ -30,6 +30,25 @@ export default defineConfig({
         extends: true,
         test: { name: "stack", include: ["test/**/*.test.ts", "test/**/*.test.tsx"] },
       },
+      {
+        // The examples' own suites, written against the package's name as their users write
+        // them (`import { up } from "stack-converge"`), run on this checkout's sources. The
+        // variables pick the images scripts/build-example-images.sh makes: no registry here.
+        extends: true,
+        resolve: {
+          alias: { "stack-converge": fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+        },
+        test: {
+          name: "examples",
+          include: ["examples/**/*.test.ts"],
+          env: {
+            MICROBLOG_IMAGE: "stack-example/microblog:tests",
+            MICROBLOG_BASE_IMAGE: "stack-example/debian-base:bookworm",
+            MYSQL_IMAGE: "stack-example/mariadb:bookworm",
+            ES_IMAGE: "stack-test/es-standin:latest",
+          },
+        },
+      },
       ...(withPrecompiled
         ? [
             {

@@ -13,6 +13,13 @@
  *    the engine (src/drivers/select-driver.ts), Ink and React only for the live screens.
  *    `node dist/cli/main.js` and the `stack` bin (dist/cli/bin.js, which keeps its
  *    `#!/usr/bin/env -S node --` line) both run the bundle.
+ * 4. The library's CommonJS entry (package.json `exports` `require`): esbuild bundles
+ *    src/index.ts into dist/cjs/index.cjs with the dependencies left as `require()`s, except
+ *    the ESM-only ones (`ESM_ONLY`), which are bundled so `require()` never loads an ES module.
+ *    dist/cjs/ is two levels below the package root like src/stackfile/, so the schema's
+ *    path relative to `import.meta.url` holds there too; dist/cjs/index.d.cts gives it types.
+ *
+ * No source maps are written: the package ships no sources for them to point at.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,7 +32,16 @@ import { writeStandaloneStackSchema } from "./standalone-stack-schema.js";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
 const STANDALONE = join(DIST, "stackfile", "compile-stack-schema.js");
-const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
+
+/**
+ * Dependencies published as ES modules only: the CommonJS entry bundles them (with their
+ * own dependencies) instead of requiring them.
+ */
+const ESM_ONLY = ["p-limit", "p-retry"];
 
 /** The bundle takes the validator the build generated instead of the run-time compiler. */
 const precompiledSchema: Plugin = {
@@ -120,7 +136,7 @@ async function main(): Promise<void> {
     platform: "node",
     target: "node20",
     chunkNames: "chunks/[name]-[hash]",
-    sourcemap: true,
+    sourcemap: false,
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: "none",
@@ -145,6 +161,32 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, ".cache", "cli-bundle-meta.json"), JSON.stringify(result.metafile));
   const outputs = Object.keys(result.metafile.outputs).filter((f) => f.endsWith(".js"));
   step(`${outputs.length} files in ${relative(ROOT, join(DIST, "cli"))}/`);
+
+  step("library CommonJS entry (esbuild)");
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ["src/index.ts"],
+    outfile: join(DIST, "cjs", "index.cjs"),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    sourcemap: false,
+    legalComments: "none",
+    external: [
+      ...Object.keys(pkg.dependencies).filter((d) => !ESM_ONLY.includes(d)),
+      "ssh2",
+      "cpu-features",
+      "*.node",
+    ],
+    // A CommonJS module has no import.meta: its URL is made from __filename instead.
+    define: { "import.meta.url": "__stackModuleUrl" },
+    banner: { js: 'const __stackModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [precompiledSchema, versionConstant],
+    logLevel: "warning",
+  });
+  // The ES module's declarations describe the CommonJS entry too (same exports).
+  writeFileSync(join(DIST, "cjs", "index.d.cts"), 'export * from "../index.js";\n');
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 import { converge } from "../core/converge.js";
-import type { Deployment, Driver, StackLock } from "../core/driver.js";
+import type { Deployment, Driver, StackLock, WaitReplica } from "../core/driver.js";
 import { InterruptedError } from "../core/errors.js";
 import { describeHolder, currentLockOwner } from "../core/lock-owner.js";
 import type { Plan } from "../core/operation.js";
@@ -53,6 +53,10 @@ export interface DeployResult {
   readonly interrupted: boolean;
   /** Why it failed (the first failure), when it did. */
   readonly message?: string;
+  /** The replica a failed `wait` is about, when it is about one. */
+  readonly replica?: WaitReplica;
+  /** That replica's last log lines. */
+  readonly logs?: readonly string[];
   /** The deploy on its driver, for what comes after (`--watch`). */
   readonly deployment: Deployment;
 }
@@ -192,6 +196,8 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
     timedOut: waited.timedOut,
     interrupted: waited.interrupted,
     ...(!waited.ok && { message: waited.message ?? "the stack did not become ready" }),
+    ...(!waited.ok && waited.replica !== undefined && { replica: waited.replica }),
+    ...(!waited.ok && waited.logs !== undefined && { logs: waited.logs }),
   };
 }
 

@@ -32,6 +32,11 @@ export interface LoadOptions {
   /** Reads stdin when a file is "-" (injected so tests need no real stdin). */
   readonly readStdin?: () => Promise<string>;
   /**
+   * What positions and messages call the text `readStdin` returns (default `<stdin>`); the
+   * library's `up({ yaml })` names it `<yaml>`.
+   */
+  readonly stdinName?: string;
+  /**
    * Stack name from the command line (`-p`, or the NAME of `stack deploy NAME`); wins over
    * `COMPOSE_PROJECT_NAME`, the files' `name:` and the directory.
    */
@@ -61,6 +66,7 @@ async function readSources(options: LoadOptions, given: readonly string[]): Prom
   const issues: SpecIssue[] = [];
   const sources: Source[] = [];
   let stdinUsed = false;
+  const stdinName = options.stdinName ?? STDIN_NAME;
   for (const file of given) {
     if (file === "-") {
       if (stdinUsed) {
@@ -79,18 +85,18 @@ async function readSources(options: LoadOptions, given: readonly string[]): Prom
       try {
         text = await options.readStdin();
       } catch (err) {
-        issues.push({ path: "", message: readProblem(STDIN_NAME, err) });
+        issues.push({ path: "", message: readProblem(stdinName, err) });
         continue;
       }
       if (Buffer.byteLength(text, "utf8") > MAX_SOURCE_BYTES) {
         issues.push({
-          pos: { file: STDIN_NAME, line: 1, col: 1 },
+          pos: { file: stdinName, line: 1, col: 1 },
           path: "",
-          message: tooLarge(STDIN_NAME, Buffer.byteLength(text, "utf8")),
+          message: tooLarge(stdinName, Buffer.byteLength(text, "utf8")),
         });
         continue;
       }
-      sources.push({ given: file, name: STDIN_NAME, text });
+      sources.push({ given: file, name: stdinName, text });
       continue;
     }
     const name = displayName(options.cwd, file);
@@ -226,7 +232,7 @@ export async function loadDocument(options: LoadOptions): Promise<LoadedDocument
     if (interpolated === undefined) continue;
     // Files given on the command line all resolve relative paths against the first one's
     // directory (compose's project directory); included and extended files use their own.
-    const file = source.given === "-" ? STDIN_NAME : path.resolve(options.cwd, source.given);
+    const file = source.given === "-" ? source.name : path.resolve(options.cwd, source.given);
     const self = { file, dir: workingDir, tree: interpolated };
     const withIncludes = await applyIncludes(self, { loader, env: variables, chain: [] });
     trees.push(await applyExtends({ ...self, tree: withIncludes }, loader, lookupAll));
