@@ -18,7 +18,7 @@ async function stackDeploy(name: string, file: string): Promise<number> {
     envFiles: [],
     cwd: process.cwd(),
     env: {},
-    stackName: name,
+    stack: name,
     driver: () => connectDriver(process.env),
     sink: nullSink,
     parallel: PARALLEL,

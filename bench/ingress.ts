@@ -95,7 +95,7 @@ try {
     envFiles: [],
     cwd: process.cwd(),
     env,
-    stackName: STACK,
+    stack: STACK,
     driver: () => driver,
     sink: nullSink,
     wait: true,

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       envFiles: [],
       cwd: process.cwd(),
       env: {},
-      stackName: name,
+      stack: name,
       driver: () => driver,
       sink: nullSink,
       parallel: 8,

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     envFiles: [],
     cwd: dir,
     env: {},
-    stackName: name,
+    stack: name,
   };
   console.log(`unchanged redeploy of ${SERVICES} services in one process, ${RUNS} runs`);
   console.log(

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
         envFiles: [],
         cwd: process.cwd(),
         env: {},
-        stackName: name,
+        stack: name,
         driver: () => new DockerDriver(engine),
         sink: nullSink,
         parallel: PARALLEL,

@@ -12,7 +12,7 @@ import { securityWarnings } from "./security-warnings.js";
 
 /** What `stack deploy` (or a test's global setup) asks for. */
 export interface DeployOptions extends LoadStackOptions {
-  readonly stackName: string;
+  readonly stack: string;
   /** Connected lazily, only after the input is valid (may ping to choose the driver). */
   readonly driver: () => Driver | Promise<Driver>;
   readonly sink: ProgressSink;

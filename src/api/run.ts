@@ -101,7 +101,7 @@ export async function runService(options: RunServiceOptions): Promise<number> {
       });
     const deployed = await deployStack({
       ...options.load,
-      stackName: spec.name,
+      stack: spec.name,
       services: deps,
       driver: () => driver,
       sink: options.sink,

@@ -163,7 +163,7 @@ export async function upStack(options: UpOptions, driver: Driver): Promise<Stack
   try {
     result = await deployStack({
       ...load,
-      stackName: stack,
+      stack,
       driver: () => driver,
       sink,
       wait: options.wait ?? true,

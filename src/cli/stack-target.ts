@@ -116,7 +116,7 @@ export async function resolveTarget(
   const stackName = input.projectName ?? (stacks.length === 1 ? stacks[0] : undefined);
   const load: LoadStackOptions = {
     ...base,
-    ...(stackName !== undefined && { stackName }),
+    ...(stackName !== undefined && { stack: stackName }),
     ...(services.length > 0 && { services }),
   };
   // `stack ps NAME` names the stack itself: a stack file in the working directory may be

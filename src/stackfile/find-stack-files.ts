@@ -54,7 +54,7 @@ export async function findStackFiles(dir: string): Promise<FoundStackFiles> {
     throw new SpecError([
       {
         path: "",
-        message: `no stack file in ${dir} (tried ${DEFAULT_STACK_FILE_NAMES.join(", ")}); name one with -c FILE`,
+        message: `no stack file in ${dir} (tried ${DEFAULT_STACK_FILE_NAMES.join(", ")}): name the file to use (-f FILE on the command line)`,
       },
     ]);
   }

@@ -37,10 +37,10 @@ export interface LoadOptions {
    */
   readonly stdinName?: string;
   /**
-   * Stack name from the command line (`-p`, or the NAME of `stack deploy NAME`); wins over
+   * Stack name (`-p`, or the NAME of `stack deploy NAME`); wins over
    * `COMPOSE_PROJECT_NAME`, the files' `name:` and the directory.
    */
-  readonly stackName?: string;
+  readonly stack?: string;
   /** Active profiles (`--profile`, repeatable); when empty, `COMPOSE_PROFILES` decides. */
   readonly profiles?: readonly string[];
   /** Services named explicitly on the command line: each activates its own profiles. */
@@ -70,7 +70,7 @@ async function readSources(options: LoadOptions, given: readonly string[]): Prom
   for (const file of given) {
     if (file === "-") {
       if (stdinUsed) {
-        issues.push({ path: "", message: 'stdin ("-") can be given only once with -c' });
+        issues.push({ path: "", message: 'stdin ("-") can be given only once' });
         continue;
       }
       stdinUsed = true;
@@ -215,7 +215,7 @@ export async function loadDocument(options: LoadOptions): Promise<LoadedDocument
   // compose sets COMPOSE_PROJECT_NAME for interpolation once it knows the project name.
   const project = chooseProjectName(
     parsed.flatMap((p) => (p.tree === undefined ? [] : [p.tree])),
-    { fromCli: options.stackName, lookup, workingDir },
+    { fromCli: options.stack, lookup, workingDir },
   );
   const variables: Record<string, string> = {
     ...environment,

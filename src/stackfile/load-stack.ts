@@ -10,7 +10,7 @@ import { validateDocument } from "./validate.js";
 
 /**
  * Options of loadStack: where the files are, the stack name from the command line
- * (`stackName`, wins over `COMPOSE_PROJECT_NAME`, the files' `name:` and the first file's
+ * (`stack`, wins over `COMPOSE_PROJECT_NAME`, the files' `name:` and the first file's
  * directory), active `profiles` and explicitly named `services` (see LoadOptions).
  */
 export type LoadStackOptions = LoadOptions;

@@ -35,8 +35,8 @@ export function registerConfig(program: Command): void {
     const { spec, warnings } = await loadStack({
       ...loadOptions(input),
       ...(input.projectName === undefined &&
-        opts.name !== undefined && { stackName: checkStackName(opts.name as string) }),
-      ...(input.projectName !== undefined && { stackName: input.projectName }),
+        opts.name !== undefined && { stack: checkStackName(opts.name as string) }),
+      ...(input.projectName !== undefined && { stack: input.projectName }),
       ...(services.length > 0 && { services }),
     });
     for (const w of warnings) process.stderr.write(`warning: ${formatWarning(w)}\n`);

@@ -69,7 +69,7 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
       const signal = interruptSignal();
       const result = await deployStack({
         ...target.load,
-        stackName,
+        stack: stackName,
         ...(services !== undefined && { services }),
         driver: () =>
           driverFromEnv(opts.driver as DriverName | undefined, (message) =>

@@ -43,7 +43,7 @@ export function registerScale(program: Command, exit: ExitCode): void {
     try {
       const result = await deployStack({
         ...target.load,
-        stackName: theStack(target),
+        stack: theStack(target),
         driver: () =>
           driverFromEnv(opts.driver as DriverName | undefined, (message) =>
             sink.emit({ type: "warning", message }),

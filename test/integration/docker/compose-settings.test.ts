@@ -73,7 +73,7 @@ describe.skipIf(engine === undefined)("compose settings on a real engine", () =>
       envFiles: [],
       cwd: dir,
       env: {},
-      stackName: stack,
+      stack: stack,
       driver: () => new DockerDriver(engine!),
       sink: quiet,
       parallel: 2,

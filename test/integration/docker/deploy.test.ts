@@ -46,7 +46,7 @@ function deploy(stack: string, files: string[], extra: Partial<DeployOptions> = 
     envFiles: [],
     cwd: process.cwd(),
     env: ENV,
-    stackName: stack,
+    stack: stack,
     driver: () => new DockerDriver(engine!),
     sink,
     parallel: 4,

@@ -48,7 +48,7 @@ function deploy(stack: string, dir: string, extra: Partial<DeployOptions> = {}) 
     envFiles: [],
     cwd: dir,
     env: {},
-    stackName: stack,
+    stack: stack,
     driver: () => new DockerDriver(engine!),
     sink: nullSink,
     parallel: 4,

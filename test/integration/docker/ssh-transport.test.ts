@@ -79,7 +79,7 @@ describe.skipIf(sshd === undefined)("ssh:// transport through a real sshd", () =
       envFiles: [],
       cwd: dir,
       env: {},
-      stackName: stack,
+      stack: stack,
       driver: () => new DockerDriver(remote),
       sink: nullSink,
     });

@@ -95,7 +95,7 @@ export async function deploySwarm(
     envFiles: [],
     cwd: process.cwd(),
     env: { ...extra.env },
-    stackName: stack,
+    stack: stack,
     driver: () => cluster.driver,
     sink,
     ...extra,

@@ -14,7 +14,7 @@ async function warningsFor(yaml: string, setup?: (dir: string) => void) {
     envFiles: [],
     cwd: dir,
     env: {},
-    stackName: "sec",
+    stack: "sec",
   });
   return securityWarnings(spec).map((w) => `${w.path}: ${w.message}`);
 }

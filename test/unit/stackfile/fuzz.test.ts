@@ -115,7 +115,7 @@ async function runLoad(text: string): Promise<{ code: number; out: string; error
       cwd: "/tmp",
       env: {},
       readStdin: () => Promise.resolve(text),
-      stackName: "fuzz",
+      stack: "fuzz",
     });
   } catch (error) {
     const code = handleError(error, (s) => (out += s), {});
@@ -248,7 +248,7 @@ describe("malformed stack files end in a located invalid-input error", () => {
       cwd: dir,
       env: {},
       readStdin: () => Promise.resolve(""),
-      stackName: "fuzz",
+      stack: "fuzz",
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpecError);
     expect((error as SpecError).message).toMatch(

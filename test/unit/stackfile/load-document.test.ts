@@ -139,7 +139,7 @@ describe("default file discovery", () => {
     await write({ "stack.yml.bak": "services: {}\n" });
     await mkdir(path.join(dir, "compose.yaml"));
     expect(await failure(options())).toBe(
-      `no stack file in ${dir} (tried stack.yml, stack.yaml, compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml); name one with -c FILE`,
+      `no stack file in ${dir} (tried stack.yml, stack.yaml, compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml): name the file to use (-f FILE on the command line)`,
     );
   });
 });
@@ -177,7 +177,7 @@ describe("loadDocument", () => {
     );
     expect(
       await failure(options({ files: ["-", "-"], readStdin: async () => "services: {}\n" })),
-    ).toBe('stdin ("-") can be given only once with -c');
+    ).toBe('stdin ("-") can be given only once');
   });
 
   it("reports a missing required variable with file:line:col and path", async () => {

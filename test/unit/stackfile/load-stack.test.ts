@@ -47,7 +47,7 @@ describe("loadStack", () => {
   it("takes the stack name from the command line, else the file's name:, else the directory", async () => {
     const dir = project("My.App_2", { "stack.yml": `name: fromfile\n${SIMPLE}` });
     const base = { files: ["stack.yml"], envFiles: [], cwd: dir, env: {} };
-    expect((await loadStack({ ...base, stackName: "cli" })).spec.name).toBe("cli");
+    expect((await loadStack({ ...base, stack: "cli" })).spec.name).toBe("cli");
     expect((await loadStack(base)).spec.name).toBe("fromfile");
     const plain = project("My.App_2", { "stack.yml": SIMPLE });
     expect((await loadStack({ ...base, cwd: plain })).spec.name).toBe("myapp_2");
@@ -61,13 +61,13 @@ describe("loadStack", () => {
 
   it("normalises the file's name: as compose does, and falls back to the directory when it is empty", async () => {
     const dir = project("ok", { "stack.yml": `name: Bad Name!\n${SIMPLE}` });
-    const load = (env: Record<string, string> = {}, stackName?: string) =>
+    const load = (env: Record<string, string> = {}, stack?: string) =>
       loadStack({
         files: ["stack.yml"],
         envFiles: [],
         cwd: dir,
         env,
-        ...(stackName !== undefined && { stackName }),
+        ...(stack !== undefined && { stack }),
       });
     expect((await load()).spec.name).toBe("badname");
     const empty = project("fallback-dir", { "stack.yml": `name: \${UNSET:-}\n${SIMPLE}` });

@@ -21,7 +21,7 @@ async function warningsFor(yaml: string, setup?: (dir: string, outside: string) 
     envFiles: [],
     cwd: dir,
     env: {},
-    stackName: "esc",
+    stack: "esc",
   });
   return warnings
     .filter((w) => /climbs out|symbolic link/.test(w.message))

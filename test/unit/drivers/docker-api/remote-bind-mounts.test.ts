@@ -13,7 +13,7 @@ async function specOf(yaml: string) {
     envFiles: [],
     cwd: dir,
     env: {},
-    stackName: "binds",
+    stack: "binds",
   });
   return { spec, dir };
 }
