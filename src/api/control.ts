@@ -45,5 +45,6 @@ export async function controlStack(
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.signal !== undefined && { signal: options.signal }),
     ...(order !== undefined && { order }),
+    ...(options.replicas !== undefined && { replicas: options.replicas }),
   });
 }
