@@ -161,9 +161,17 @@ export function summaryLines(summary: ReplicaSummary): string[] {
   return out;
 }
 
+/** `text` cut into lines of `width` characters, so a long reason is read whole. */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += width) out.push(text.slice(i, i + width));
+  return out;
+}
+
 function inspectLines(
   pane: Extract<ConsolePane, { kind: "inspect" }>,
   height: number,
+  width: number,
 ): ScreenLine[] {
   const lines: ScreenLine[] = [
     {
@@ -175,7 +183,9 @@ function inspectLines(
     },
   ];
   if (pane.error !== undefined)
-    lines.push({ key: "i-error", segments: [{ text: pane.error, tone: "bad" }] });
+    wrap(pane.error, width).forEach((text, i) =>
+      lines.push({ key: `i-error:${i}`, segments: [{ text, tone: "bad" }] }),
+    );
   else if (pane.summary === undefined)
     lines.push({ key: "i-wait", segments: [{ text: "reading...", dim: true }] });
   else
@@ -218,10 +228,20 @@ function hintLine(state: ConsoleState): Segment[] {
   }
 }
 
-function statusLine(state: ConsoleState): Segment[] {
-  if (state.filterDraft !== undefined) return [{ text: `/${state.filterDraft}` }, { text: "▏" }];
-  if (state.status === undefined) return [];
-  return [{ text: state.status.text, tone: state.status.tone }];
+/**
+ * The status line; a message longer than the terminal is wide goes on over a second line
+ * (the layout keeps one line spare for it), so a failure's reason is not cut off.
+ */
+function statusLines(state: ConsoleState, width: number): ScreenLine[] {
+  if (state.filterDraft !== undefined)
+    return [{ key: "status", segments: [{ text: `/${state.filterDraft}` }, { text: "▏" }] }];
+  if (state.status === undefined) return [{ key: "status", segments: [] }];
+  const { text, tone } = state.status;
+  if (text.length <= width) return [{ key: "status", segments: [{ text, tone }] }];
+  return [
+    { key: "status", segments: [{ text: text.slice(0, width), tone }] },
+    { key: "status-more", segments: [{ text: text.slice(width), tone }] },
+  ];
 }
 
 /**
@@ -237,12 +257,12 @@ export function ConsoleScreen({ state, view, width, color, stats }: ConsoleScree
       : pane.kind === "logs"
         ? logLines(pane, paneHeight(state))
         : pane.kind === "inspect"
-          ? inspectLines(pane, paneHeight(state))
+          ? inspectLines(pane, paneHeight(state), width)
           : helpLines();
   const lines = [
     ...(pane.kind === "list" ? [titleLine(state, view)] : []),
     ...body,
-    { key: "status", segments: statusLine(state) },
+    ...statusLines(state, width),
     { key: "hint", segments: hintLine(state) },
   ];
   return (

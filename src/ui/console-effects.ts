@@ -89,7 +89,7 @@ export class ConsoleEffects {
         return actions.control(effect.action, effect.service, effect.replica?.id).then(
           (outcomes) => {
             const { ok, text } = outcomeText(outcomes);
-            done(ok, text);
+            done(ok, effect.note === undefined ? text : `${text} (${effect.note})`);
           },
           (err: unknown) => done(false, `${effect.action} of ${what} failed: ${why(err)}`),
         );

@@ -73,6 +73,8 @@ export type ConsoleEffect =
       readonly service: string;
       /** One replica (docker driver); unset: the whole service. */
       readonly replica?: { readonly id: string; readonly name: string };
+      /** Said with the progress and the result: why a replica's key acts on its service. */
+      readonly note?: string;
     }
   | { readonly type: "scale"; readonly service: string; readonly replicas: number }
   | { readonly type: "logs"; readonly session: number; readonly target: LogTarget }
@@ -174,9 +176,9 @@ export function listHeight(state: ConsoleState): number {
   return Math.max(3, state.height - CHROME_LINES - problem);
 }
 
-/** Lines a logs or inspect pane shows at once (title, status and help lines aside). */
+/** Lines a logs or inspect pane shows at once (status, help and a spare line aside). */
 export function paneHeight(state: ConsoleState): number {
-  return Math.max(3, state.height - 3);
+  return Math.max(3, state.height - CHROME_LINES + 2);
 }
 
 /** The label of a replica row: `web.3`. */
@@ -285,10 +287,11 @@ export function effectLabel(effect: ConsoleEffect): string {
 }
 
 /** Starts an engine action, one at a time: a second one waits for the first to end. */
-function act(state: ConsoleState, effect: ConsoleEffect, note?: string): ConsoleStep {
+function act(state: ConsoleState, effect: ConsoleEffect): ConsoleStep {
   if (state.busy !== undefined)
     return none(say(state, `still ${state.busy}: wait for it to finish`, "warn"));
   const label = effectLabel(effect);
+  const note = effect.type === "control" ? effect.note : undefined;
   return {
     state: say({ ...state, busy: label }, `${label}…${note === undefined ? "" : ` (${note})`}`),
     effects: [effect],
@@ -311,20 +314,21 @@ function restartKey(state: ConsoleState, row: ConsoleRow): ConsoleStep {
       service: row.service,
       replica: { id: row.replica.id, name: row.replica.name },
     });
-  return act(
-    state,
-    { type: "control", action: "restart", service: row.service },
-    row.kind === "replica"
-      ? "swarm restarts whole services: a rolling update of every task"
-      : undefined,
-  );
+  return act(state, {
+    type: "control",
+    action: "restart",
+    service: row.service,
+    ...(row.kind === "replica" && { note: SWARM_SERVICE_NOTE }),
+  });
 }
 
+/** Why a task's key acts on its whole service on a swarm. */
+const SWARM_SERVICE_NOTE = "swarm acts on whole services, not single tasks";
+
 function stopStartKey(state: ConsoleState, row: ConsoleRow): ConsoleStep {
-  const swarmNote =
-    state.driver === "swarm" && row.kind === "replica"
-      ? " (swarm stops whole services: scaled to 0)"
-      : "";
+  const onTask = state.driver === "swarm" && row.kind === "replica";
+  const swarmNote = onTask ? " (swarm stops whole services: scaled to 0)" : "";
+  const note = onTask ? { note: SWARM_SERVICE_NOTE } : {};
   if (row.kind === "replica" && state.driver === "docker") {
     const replica = { id: row.replica.id, name: row.replica.name };
     return ACTIVE_STATES.includes(row.replica.state)
@@ -345,8 +349,9 @@ function stopStartKey(state: ConsoleState, row: ConsoleRow): ConsoleStep {
         type: "control",
         action: "stop",
         service: row.service,
+        ...note,
       })
-    : act(state, { type: "control", action: "start", service: row.service });
+    : act(state, { type: "control", action: "start", service: row.service, ...note });
 }
 
 function scaleKey(state: ConsoleState, row: ConsoleRow, delta: 1 | -1): ConsoleStep {

@@ -71,6 +71,28 @@ function PsApp({ onQuit, keys, ...screen }: PsAppProps) {
   return <PsScreen {...screen} />;
 }
 
+/** Control characters that arrive inside a chunk of typed text, by the key they are. */
+const CHUNK_KEYS: Readonly<Record<string, ConsoleKey["name"]>> = {
+  "\r": "enter",
+  "\n": "enter",
+  "\u007f": "backspace",
+  "\b": "backspace",
+};
+
+/**
+ * An Ink key press as the console's reducer reads it: one key, or several when keys came in
+ * one chunk. Ink hands over what one read returned as one input; checked with tmux, `j`
+ * then Enter sent together arrive as `"j\r"`, and so does fast typing or a paste.
+ */
+export function toConsoleKeys(input: string, key: Key): ConsoleKey[] {
+  const one = toConsoleKey(input, key);
+  if (one.name !== undefined || one.ctrl === true || [...input].length <= 1) return [one];
+  return [...input].map((ch) => {
+    const name = CHUNK_KEYS[ch];
+    return name === undefined ? { input: ch } : { input: "", name };
+  });
+}
+
 /** An Ink key press as the console's reducer reads it. */
 export function toConsoleKey(input: string, key: Key): ConsoleKey {
   const name = key.upArrow
@@ -106,7 +128,9 @@ interface ConsoleAppProps {
 
 /** ConsoleScreen plus the keys, handed to the reducer. Reads no engine state. */
 function ConsoleApp({ onKey, state, now, ...screen }: ConsoleAppProps) {
-  useInput((input, key) => onKey(toConsoleKey(input, key)));
+  useInput((input, key) => {
+    for (const k of toConsoleKeys(input, key)) onKey(k);
+  });
   return <ConsoleScreen state={state} view={psView(state.ps, now)} {...screen} />;
 }
 
@@ -189,6 +213,10 @@ export async function runPsLive(options: PsLiveOptions): Promise<void> {
               return await fn();
             } finally {
               stdout.write("\x1b[2J\x1b[H");
+              // Checked on Node 20 in tmux: a stdin paused (as exec leaves it) while a read
+              // is pending never delivers another key to the 'readable' listener Ink adds;
+              // resumed first, it does.
+              if (stdin.isPaused()) stdin.resume();
               suspended = false;
               if (!signal.aborted) instance = render(tree(), renderOptions);
             }

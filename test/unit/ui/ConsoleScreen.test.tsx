@@ -86,6 +86,15 @@ describe("ConsoleScreen", () => {
     expect(frame(done).split("\n").at(-2)).toBe("stop failed: 500");
   });
 
+  it("a status message wider than the terminal goes on over a second line", () => {
+    const why = "exec: task gsl_web.1 runs on node b, and stack reaches containers only on a";
+    const s = events(press(gsl(), "j"), { type: "action-done", ok: false, text: why });
+    expect(frame(s, false, 50).split("\n").slice(-3, -1)).toEqual([
+      why.slice(0, 50),
+      why.slice(50),
+    ]);
+  });
+
   it("the filter being typed, then applied (shown in the title)", () => {
     const typing = press(gsl(), "/", "r", "e");
     const out = frame(typing).split("\n");
@@ -124,15 +133,15 @@ describe("ConsoleScreen", () => {
     });
     expect(frame(s).split("\n").slice(0, 5)).toEqual([
       "logs of gsl_redis.1  following",
-      "gsl_redis.1 | line 16",
       "gsl_redis.1 | line 17",
       "gsl_redis.1 | line 18",
       "gsl_redis.1 | line 19",
+      "",
     ]);
     s = press(s, "k", "k");
     expect(frame(s).split("\n").slice(0, 2)).toEqual([
       "logs of gsl_redis.1  scrolled back 2 lines (f follows)",
-      "gsl_redis.1 | line 14",
+      "gsl_redis.1 | line 15",
     ]);
     s = events(s, { type: "log-ended", session: 1, reason: "the log stream ended" });
     expect(frame(s).split("\n")[0]).toBe("logs of gsl_redis.1  ended: the log stream ended");

@@ -84,6 +84,19 @@ describe("ConsoleEffects", () => {
     expect(events).toEqual([{ type: "action-done", ok: true, text: "gsl_web.1 restarted" }]);
   });
 
+  it("adds the note of a swarm task's key to the result", async () => {
+    const { effects, events } = runner(fakeActions().actions);
+    await effects.run({
+      type: "control",
+      action: "restart",
+      service: "web",
+      note: "whole service",
+    });
+    expect(events).toEqual([
+      { type: "action-done", ok: true, text: "web restarted (whole service)" },
+    ]);
+  });
+
   it("says why a control action failed, without throwing", async () => {
     const { actions } = fakeActions({
       control: () => Promise.reject(new Error("engine unavailable")),

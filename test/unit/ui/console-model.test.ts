@@ -208,8 +208,9 @@ describe("actions on the selected row", () => {
 
   it("r on a swarm task restarts its service and says why", () => {
     const { state, effects } = press(press(gsl({ driver: "swarm" }), "j", "j", "j").state, "r");
-    expect(effects).toEqual([{ type: "control", action: "restart", service: "web" }]);
-    expect(state.status?.text).toMatch(/swarm restarts whole services/);
+    const note = "swarm acts on whole services, not single tasks";
+    expect(effects).toEqual([{ type: "control", action: "restart", service: "web", note }]);
+    expect(state.status?.text).toBe(`restarting service web… (${note})`);
   });
 
   it("one action at a time: a second key while one runs says so and asks for nothing", () => {
@@ -279,7 +280,12 @@ describe("actions on the selected row", () => {
       "stop service web (swarm stops whole services: scaled to 0)? (y/n)",
     );
     expect(press(state, "y").effects).toEqual([
-      { type: "control", action: "stop", service: "web" },
+      {
+        type: "control",
+        action: "stop",
+        service: "web",
+        note: "swarm acts on whole services, not single tasks",
+      },
     ]);
   });
 
@@ -408,7 +414,7 @@ describe("the logs pane", () => {
     s = reduceConsole(s, { type: "log-lines", session: 1, lines: ["new"] });
     expect(s.pane).toMatchObject({ scroll: 3, follow: false });
     s = press(s, named("pageup")).state;
-    expect(s.pane).toMatchObject({ scroll: 9 });
+    expect(s.pane).toMatchObject({ scroll: 8 });
     s = press(s, "f").state;
     expect(s.pane).toMatchObject({ scroll: 0, follow: true });
     s = press(s, named("up"), named("down")).state;
