@@ -1,7 +1,10 @@
 /**
- * The live `stack ps`: `followStack` (the controller, the only part of the UI that calls
+ * The live `stack ps`: `followStack` (the controller, the only part of the UI that reads
  * the engine) feeds actions through the pure reducer; `PsScreen` renders the resulting view
- * and only renders props. This file wires them to the terminal: Ink, keys, resize, a clock.
+ * and only renders props. With keys to read it is the console: keys go through the pure
+ * `consoleKey`, its effects run through `ConsoleEffects` (the engine actions the CLI hands
+ * in) and `ConsoleScreen` draws it. This file wires them to the terminal: Ink, keys,
+ * resize, a clock, and giving the terminal to a shell and taking it back.
  */
 import { render, useInput, type Key } from "ink";
 import type { Driver, DriverName } from "../core/driver.js";
