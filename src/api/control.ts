@@ -50,5 +50,6 @@ export async function controlStack(
     ...(order !== undefined && { order }),
     ...(spec !== undefined &&
       options.sink !== undefined && { hooks: { spec, sink: options.sink } }),
+    ...(options.replicas !== undefined && { replicas: options.replicas }),
   });
 }

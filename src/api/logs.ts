@@ -6,6 +6,8 @@ export interface LogsOptions {
   readonly stack: string;
   /** Only these services (default: all). */
   readonly services?: readonly string[];
+  /** Only these replicas (ids from `Driver.replicas`), e.g. the live view's selection. */
+  readonly replicas?: readonly string[];
   readonly follow: boolean;
   readonly tail?: number;
   readonly signal?: AbortSignal;
@@ -25,6 +27,7 @@ export async function followLogs(options: LogsOptions): Promise<boolean> {
         options.services.length === 0 ||
         options.services.includes(c.service),
     )
+    .filter((c) => options.replicas === undefined || options.replicas.includes(c.id))
     .sort((a, b) => compareNames(a.service, b.service) || a.slot - b.slot);
   if (containers.length === 0) return false;
   const width = Math.max(...containers.map((c) => c.name.length));

@@ -160,6 +160,36 @@ export interface ControlOptions {
    * start/restart. Without it no hooks run.
    */
   readonly hooks?: { readonly spec: StackSpec; readonly sink: ProgressSink };
+  /**
+   * Only these replicas (ids from `replicas()`) of the services, e.g. the one selected in the
+   * live view; unset: every replica. A driver that acts on whole services only (swarm)
+   * throws `UnsupportedError` before any change.
+   */
+  readonly replicas?: readonly string[];
+}
+
+/**
+ * What the live view's inspect pane shows of one replica. Never a value of its environment
+ * (they may be secrets): only the variable names are read out.
+ */
+export interface ReplicaSummary {
+  readonly image: string;
+  /** Entrypoint and command as the process was started. */
+  readonly command: readonly string[];
+  /** Names of the environment variables, sorted; the values are left behind in the driver. */
+  readonly envNames: readonly string[];
+  /** `volume app_data -> /data`, `bind /srv -> /srv (ro)`, ... */
+  readonly mounts: readonly string[];
+  /** `0.0.0.0:4000->80/tcp`, or `80/tcp` when not published. */
+  readonly ports: readonly string[];
+  /** `memory 50.0MiB`, `cpus 0.5`, `pids 100`; empty when unlimited. */
+  readonly limits: readonly string[];
+  /** The last health checks, oldest first; empty without a healthcheck. */
+  readonly health: readonly {
+    readonly end: string;
+    readonly exitCode: number;
+    readonly output: string;
+  }[];
 }
 
 /** What a control action did to one replica (docker) or service (swarm). */
@@ -436,6 +466,12 @@ export interface Driver {
    * early). Optional: drivers without it make `ps --stats` say so.
    */
   stats?(id: string, options?: { readonly signal?: AbortSignal }): Promise<ContainerStats>;
+  /**
+   * The inspect summary of `replica` (the live view's `d`), without environment values.
+   * Optional like `stats`; `UnsupportedError` when the replica cannot be reached (a swarm
+   * task on another node).
+   */
+  inspect?(replica: ObservedContainer): Promise<ReplicaSummary>;
 
   /**
    * Runs a command in `replica` (one of `replicas()`, running) with its streams attached and

@@ -37,6 +37,7 @@ export function Line({ segments, width, color }: LineProps) {
             {...(tone !== undefined && { color: tone })}
             {...(s.bold === true && { bold: true })}
             {...(s.dim === true && { dimColor: true })}
+            {...(s.inverse === true && { inverse: true })}
           >
             {s.text}
           </Text>

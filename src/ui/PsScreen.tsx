@@ -131,6 +131,33 @@ function replicaLines(
   return [segments, [{ text: `${INDENT}${INDENT}error: ` }, { text: r.error, tone: "bad" }]];
 }
 
+/** How the rows of a set of services are laid out: one column width for all of them. */
+export interface PsLayout {
+  readonly header: Segment[];
+  service(s: ServiceView): Segment[];
+  /** One line per replica, its last error inline (clipped by the line). */
+  replica(service: string, r: ReplicaView): Segment[];
+}
+
+/**
+ * The column layout of `services` (the console draws only its visible rows with it, so the
+ * columns stay put while scrolling).
+ */
+export function psLayout(services: readonly ServiceView[], stats: boolean): PsLayout {
+  const nameCol = nameWidth(services);
+  const nodeCol = nodeWidth(services);
+  return {
+    header: headerSegments(nameCol, nodeCol, stats),
+    service: serviceSegments,
+    replica: (service, r) => {
+      const segments = replicaSegments(service, r, nameCol, nodeCol, stats);
+      return r.error === undefined
+        ? segments
+        : [...segments, { text: GAP }, { text: r.error, tone: "bad" }];
+    },
+  };
+}
+
 /**
  * The `stack ps` screen: a title with the connection state, then each service with its
  * replicas running/desired, image and published ports, and under it one line per replica

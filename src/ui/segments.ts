@@ -10,6 +10,8 @@ export interface Segment {
   readonly tone?: Tone;
   readonly bold?: boolean;
   readonly dim?: boolean;
+  /** Swapped foreground and background: the console's cursor row. */
+  readonly inverse?: boolean;
 }
 
 /** The ellipsis marking clipped text. */

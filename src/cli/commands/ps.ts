@@ -11,7 +11,9 @@ export function registerPs(program: Command): void {
     program
       .command("ps")
       .addOption(driverOption())
-      .description("show every replica of a stack; on a terminal it stays live until q or Ctrl-C")
+      .description(
+        "show every replica of a stack; on a terminal it stays live as a console (keys act on the selected replica or service, ? lists them) until q or Ctrl-C",
+      )
       .argument(
         "[name-and-services...]",
         "stack name (default: -p, COMPOSE_PROJECT_NAME, the stack file's) and services to show (default: all)",
@@ -45,9 +47,17 @@ export function registerPs(program: Command): void {
         );
       }
       const { runPsLive } = await import("../../ui/run-ps-live.js");
+      const { consoleActions } = await import("../console-actions.js");
+      const driver = await driverFromEnv(opts.driver as DriverName | undefined);
       await runPsLive({
-        driver: await driverFromEnv(opts.driver as DriverName | undefined),
+        driver,
         stack,
+        // Keys act on the stack (restart, stop, scale, logs, shell) through the commands' API.
+        console: {
+          actions: consoleActions({ driver, stack, target }),
+          driver: driver.name,
+          scalable: target.spec !== undefined,
+        },
         stats: Boolean(opts.stats),
         ...(desired !== undefined && { desired }),
         stdout: process.stdout,

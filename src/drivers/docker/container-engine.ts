@@ -17,6 +17,7 @@ import type {
   PullProgress,
   StackSummary,
   TerminalSize,
+  ReplicaSummary,
 } from "../../core/driver.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import type {
@@ -179,6 +180,8 @@ export interface ContainerEngine {
   unpauseContainer(id: string): Promise<void>;
   /** The processes of running container `id`. */
   top(id: string): Promise<ProcessList>;
+  /** The inspect summary of container `id` (environment names only, never values). */
+  summary(id: string): Promise<ReplicaSummary>;
   /** Resolves with the exit code once container `id` is not running (at once if it is not). */
   waitContainer(id: string, signal?: AbortSignal): Promise<number>;
   /** Id and size of image `reference` on this engine, or undefined when it is not there. */

@@ -21,6 +21,7 @@ import type {
   PullProgress,
   Removal,
   ReplicaExit,
+  ReplicaSummary,
 } from "../../core/driver.js";
 import { EngineError, UnsupportedError } from "../../core/errors.js";
 import type { ObservedContainer } from "../../core/replica.js";
@@ -168,6 +169,10 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
     return this.engine.exec(replica.id, options);
   }
 
+  inspect(replica: ObservedContainer): Promise<ReplicaSummary> {
+    return this.engine.summary(replica.id);
+  }
+
   async run(
     spec: StackSpec,
     env: Readonly<Record<string, string | undefined>>,
@@ -270,13 +275,22 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
       ],
       options.order,
     );
+    // One replica (the live view's selection) or all of them.
+    const only = options.replicas === undefined ? undefined : new Set(options.replicas);
     const groups = names.map((name) =>
-      containers.filter((c) => c.role === undefined && c.service === name),
+      containers.filter(
+        (c) => c.role === undefined && c.service === name && (only?.has(c.id) ?? true),
+      ),
     );
     // The whole stack stops, starts, pauses with its ingress (its host ports go and come
     // with it); a restart leaves it: it follows the replicas through DNS.
     const ingress = containers.filter((c) => c.role === "ingress");
-    if (services === undefined && action !== "restart" && ingress.length > 0) {
+    if (
+      services === undefined &&
+      only === undefined &&
+      action !== "restart" &&
+      ingress.length > 0
+    ) {
       if (action === "start" || action === "unpause") groups.push(ingress);
       else groups.unshift(ingress);
     }

@@ -29,7 +29,9 @@ import type {
   ProcessList,
   PullProgress,
   StackSummary,
+  ReplicaSummary,
 } from "../../core/driver.js";
+import { readReplicaSummary } from "../docker-api/replica-summary.js";
 import type { ObservedContainer } from "../../core/replica.js";
 import type {
   AttachOptions,
@@ -918,6 +920,10 @@ export class DockerEngine implements ContainerEngine {
 
   exec(id: string, options: ExecOptions): Promise<number> {
     return execInContainer(this.docker, id, options, (err, context) => this.fail(err, context));
+  }
+
+  summary(id: string): Promise<ReplicaSummary> {
+    return readReplicaSummary(this.docker, id, (err, context) => this.fail(err, context));
   }
 
   async runAttached(id: string, options: AttachOptions): Promise<number> {

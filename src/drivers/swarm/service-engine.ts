@@ -11,6 +11,7 @@ import type {
   ProcessList,
   PullProgress,
   StackSummary,
+  ReplicaSummary,
 } from "../../core/driver.js";
 import type { OneOffSettings } from "../../model/one-off.js";
 import type { NetworkSpec, StackSpec } from "../../model/types.js";
@@ -74,6 +75,8 @@ export interface ServiceEngine {
   exec(containerId: string, options: ExecOptions): Promise<number>;
   /** The processes of container `id` on this engine's node. */
   top(containerId: string): Promise<ProcessList>;
+  /** The inspect summary of container `id` on this engine's node (environment names only). */
+  summary(containerId: string): Promise<ReplicaSummary>;
   /** Updates service `id` with its spec unchanged but ForceUpdate incremented: swarm replaces every task. */
   forceUpdate(id: string): Promise<void>;
   /** Sets the replica count of replicated service `id` and adds / removes service labels. */

@@ -18,6 +18,7 @@ import type {
   PullProgress,
   Removal,
   ReplicaExit,
+  ReplicaSummary,
 } from "../../core/driver.js";
 import {
   EngineError,
@@ -214,6 +215,10 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
     return this.engine.exec(await this.localContainer(replica, "exec"), options);
   }
 
+  async inspect(replica: ObservedContainer): Promise<ReplicaSummary> {
+    return this.engine.summary(await this.localContainer(replica, "inspect"));
+  }
+
   async run(
     spec: StackSpec,
     env: Readonly<Record<string, string | undefined>>,
@@ -275,6 +280,10 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
     action: ControlAction,
     options: ControlOptions,
   ): Promise<readonly ControlOutcome[]> {
+    if (options.replicas !== undefined)
+      throw new UnsupportedError(
+        `swarm ${action}s whole services, not single tasks: ${action} the service instead (swarm replaces a task itself when it fails)`,
+      );
     if (action === "kill" || action === "pause" || action === "unpause")
       throw new UnsupportedError(
         `swarm has no ${action} for services: it restarts or reschedules their tasks itself; use stack stop and stack start (or docker ${action} on the task's node)`,

@@ -11,7 +11,9 @@ import type {
   ProcessList,
   PullProgress,
   StackSummary,
+  ReplicaSummary,
 } from "../../core/driver.js";
+import { readReplicaSummary } from "../docker-api/replica-summary.js";
 import type {
   ServiceEngine,
   SwarmObserveWants,
@@ -709,6 +711,12 @@ export class SwarmEngine implements ServiceEngine {
 
   exec(containerId: string, options: ExecOptions): Promise<number> {
     return execInContainer(this.docker, containerId, options, (err, context) =>
+      toEngineError(err, context, this.address),
+    );
+  }
+
+  summary(containerId: string): Promise<ReplicaSummary> {
+    return readReplicaSummary(this.docker, containerId, (err, context) =>
       toEngineError(err, context, this.address),
     );
   }

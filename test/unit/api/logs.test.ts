@@ -62,4 +62,22 @@ describe("followLogs", () => {
       followLogs({ driver, stack: "s", services: ["db"], follow: false, write: () => undefined }),
     ).resolves.toBe(false);
   });
+
+  it("follows only the replicas named by id, prefixed with the replica's name", async () => {
+    const { driver } = streamingDriver(3);
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const done = followLogs({
+      driver,
+      stack: "s",
+      replicas: ["id2"],
+      follow: true,
+      signal: controller.signal,
+      write: (text) => lines.push(text),
+    });
+    while (lines.length < 1) await new Promise((r) => setImmediate(r));
+    controller.abort();
+    expect(await done).toBe(true);
+    expect(lines).toEqual(["s-web-2 | hello from id2\n"]);
+  });
 });

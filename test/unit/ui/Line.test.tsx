@@ -35,4 +35,13 @@ describe("Line", () => {
     );
     expect(render(<Line segments={segments} width={8} color={false} />).lastFrame()).toBe("web.2…");
   });
+
+  it("draws an inverse segment (the console's cursor row) in inverse video", () => {
+    const selected = segments.map((s) => ({ ...s, inverse: true }));
+    const frame = render(<Line segments={selected} width={80} color={true} />).lastFrame() ?? "";
+    expect(frame).toContain(`${ESC}[7mweb.2  `);
+    expect(render(<Line segments={selected} width={80} color={false} />).lastFrame()).toBe(
+      "web.2  exited (137)",
+    );
+  });
 });

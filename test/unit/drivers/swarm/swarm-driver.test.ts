@@ -172,4 +172,16 @@ describe("the swarm driver on a fake swarm", () => {
       "remove network demo_back",
     ]);
   });
+
+  it("refuses to control one task (swarm acts on services) before any change", async () => {
+    const swarm = new FakeSwarm();
+    const driver = new SwarmDriver(swarm);
+    await deploy(swarm, app("1"));
+    const calls = swarm.calls.length;
+    const [task] = await driver.replicas("demo");
+    await expect(
+      driver.control("demo", ["web"], "restart", { replicas: [task!.id] }),
+    ).rejects.toThrow(/swarm restarts whole services, not single tasks/);
+    expect(swarm.calls).toHaveLength(calls);
+  });
 });

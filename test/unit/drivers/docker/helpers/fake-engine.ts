@@ -12,7 +12,9 @@ import type {
   LogLine,
   PullProgress,
   StackSummary,
+  ReplicaSummary,
 } from "../../../../../src/core/driver.js";
+import { replicaSummary } from "../../../../../src/drivers/docker-api/replica-summary.js";
 import { EngineError } from "../../../../../src/core/errors.js";
 import type {
   ContainerState,
@@ -628,6 +630,13 @@ export class FakeEngine implements ContainerEngine {
 
   async top(): Promise<{ titles: string[]; processes: string[][] }> {
     return { titles: [], processes: [] };
+  }
+
+  /** The summary of a replica as the engine would inspect it (image only: the fake keeps no env). */
+  async summary(id: string): Promise<ReplicaSummary> {
+    const c = this.containers.get(id);
+    if (c === undefined) throw new EngineError("not-found", `no container ${id}`);
+    return replicaSummary({ Config: { Image: c.image } });
   }
 
   async waitContainer(id: string): Promise<number> {

@@ -7,7 +7,9 @@ import type {
   EngineInfo,
   LogLine,
   StackSummary,
+  ReplicaSummary,
 } from "../../../../../src/core/driver.js";
+import { replicaSummary } from "../../../../../src/drivers/docker-api/replica-summary.js";
 import { EngineError } from "../../../../../src/core/errors.js";
 import type { ObservedContainer } from "../../../../../src/core/replica.js";
 import type { NetworkSpec, StackSpec } from "../../../../../src/model/types.js";
@@ -314,6 +316,9 @@ export class FakeSwarm implements ServiceEngine {
   }
   async top(): Promise<{ titles: string[]; processes: string[][] }> {
     return { titles: [], processes: [] };
+  }
+  async summary(): Promise<ReplicaSummary> {
+    return replicaSummary({});
   }
   async forceUpdate(): Promise<void> {}
   async scaleService(): Promise<void> {}
