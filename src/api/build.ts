@@ -38,7 +38,8 @@ export async function buildImages(options: BuildImagesOptions): Promise<string[]
         ...(options.noCache !== undefined && { noCache: options.noCache }),
         ...(options.pull !== undefined && { pull: options.pull }),
       },
-      (p) => sink.emit({ type: "pull-progress", image: p.image, status: p.status }),
+      // The engine hands each output line over as a progress status: it is a build line.
+      (p) => sink.emit({ type: "build-progress", image: p.image, line: p.status }),
     );
     built.push(service.image);
     sink.emit({ type: "info", message: `built ${service.image}` });

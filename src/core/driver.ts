@@ -47,6 +47,19 @@ export interface StackSummary {
 export interface PullProgress {
   readonly image: string;
   readonly status: string;
+  /** Bytes of the image's layers downloaded (pull) or uploaded (push) so far; never decreases. */
+  readonly currentBytes?: number;
+  readonly totalBytes?: number;
+  /** The layer this report is about, when it is about one. */
+  readonly layer?: LayerProgress;
+}
+
+/** One layer of an image being pulled or pushed, as the engine reports it. */
+export interface LayerProgress {
+  /** Short blob digest (12 hex), as the engine names the layer. */
+  readonly id: string;
+  /** `Downloading`, `Extracting`, `Pull complete`, `Pushing`, `Pushed`, `Already exists`, ... */
+  readonly status: string;
   readonly currentBytes?: number;
   readonly totalBytes?: number;
 }
@@ -475,8 +488,16 @@ export interface Driver {
   images(stack: string): Promise<readonly ImageRow[]>;
   /** Resolves once every one of `replicas` has exited, with the first to exit. */
   waitExit(replicas: readonly ObservedContainer[], signal: AbortSignal): Promise<ReplicaExit>;
-  /** Pulls `image` onto the engine talked to, reporting progress. */
+  /**
+   * Pulls `image` onto the engine talked to, reporting progress per layer, with the
+   * credentials the user's docker config holds for its registry.
+   */
   pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /**
+   * Pushes `image` from the engine talked to into its registry, reporting progress per layer,
+   * with the user's credentials for that registry; returns the pushed manifest digest.
+   */
+  push(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined>;
   /**
    * Builds the image of `service` of `spec` (which has `build:`), so a later deploy finds it
    * current; `UnsupportedError` on a driver that cannot build.

@@ -98,6 +98,12 @@ export interface ContainerEngine {
     onProgress?: (p: PullProgress) => void,
     options?: { readonly signal?: AbortSignal },
   ): Promise<void>;
+  /** Pushes local tag `image` into its registry; returns the pushed manifest digest. */
+  pushImage(
+    image: string,
+    onProgress?: (p: PullProgress) => void,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<string | undefined>;
   /**
    * Builds `request.build` into the image `request.image`, labelled with `request.buildHash`;
    * `onProgress` gets each build output line as its `status`.

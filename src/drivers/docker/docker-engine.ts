@@ -53,6 +53,7 @@ import { oneOffCreatePlan } from "./one-off-config.js";
 import { execInContainer, followTerminalSize, joinStreams } from "../docker-api/attach-streams.js";
 import { firstTarFile } from "./secret-files.js";
 import { pullImage } from "../docker-api/pull-image.js";
+import { pushImage } from "../docker-api/push-image.js";
 import { networkCreateBody, volumeCreateBody } from "../docker-api/network-config.js";
 import {
   normaliseImageId,
@@ -401,6 +402,20 @@ export class DockerEngine implements ContainerEngine {
     options: { readonly signal?: AbortSignal } = {},
   ): Promise<void> {
     await pullImage(
+      this.docker,
+      image,
+      onProgress,
+      (err, context) => this.fail(err, context),
+      options,
+    );
+  }
+
+  pushImage(
+    image: string,
+    onProgress?: (p: PullProgress) => void,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<string | undefined> {
+    return pushImage(
       this.docker,
       image,
       onProgress,

@@ -88,6 +88,8 @@ export interface ServiceEngine {
   /** The labels of service `id` and its published ports as swarm assigned them. */
   serviceEndpoint(id: string): Promise<SwarmServiceEndpoint | undefined>;
   pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /** Pushes local tag `image` into its registry; returns the pushed manifest digest. */
+  pushImage(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined>;
   imageInfo(
     reference: string,
   ): Promise<{ readonly id: string; readonly sizeBytes: number } | undefined>;

@@ -402,6 +402,10 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
     return this.engine.pullImage(image, onProgress);
   }
 
+  push(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined> {
+    return this.engine.pushImage(image, onProgress);
+  }
+
   async build(): Promise<void> {
     throw new UnsupportedError(
       "swarm services run images every node can pull: build with the docker driver (stack build --driver docker) and push to a registry, or name a registry image",

@@ -21,6 +21,7 @@ import type {
 import { execInContainer } from "../docker-api/attach-streams.js";
 import { withEventDetails, type RawEventDetails } from "../docker-api/event-details.js";
 import { pullImage } from "../docker-api/pull-image.js";
+import { pushImage } from "../docker-api/push-image.js";
 import { oneOffService, type OneOffSettings } from "../../model/one-off.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
 import type { NetworkSpec, StackSpec } from "../../model/types.js";
@@ -811,6 +812,12 @@ export class SwarmEngine implements ServiceEngine {
 
   pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
     return pullImage(this.docker, image, onProgress, (err, context) =>
+      toEngineError(err, context, this.address),
+    );
+  }
+
+  pushImage(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined> {
+    return pushImage(this.docker, image, onProgress, (err, context) =>
       toEngineError(err, context, this.address),
     );
   }

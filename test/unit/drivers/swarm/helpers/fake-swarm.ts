@@ -321,6 +321,9 @@ export class FakeSwarm implements ServiceEngine {
     return undefined;
   }
   async pullImage(): Promise<void> {}
+  async pushImage(): Promise<string | undefined> {
+    return undefined;
+  }
   async imageInfo() {
     return undefined;
   }
