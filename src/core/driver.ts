@@ -220,6 +220,28 @@ export interface DriverIssues {
   readonly ignoredSettings: readonly string[];
 }
 
+/**
+ * How `docker stack deploy --resolve-image` treats tags: `always` asks the registry for each
+ * tag's digest on every deploy (a moved tag is an update); `changed` only for a tag that
+ * differs from the one the service runs; `never` deploys tags as written.
+ */
+export type ResolveImageMode = "always" | "changed" | "never";
+
+/** What a deploy asks of {@link Driver.prepare} besides the spec. */
+export interface PrepareOptions {
+  /** Where prepare reports what it does (a swarm deploy builds and pushes images first). */
+  readonly sink?: ProgressSink;
+  /** `--dry-run`: prepare writes nothing (no build, no push). */
+  readonly dryRun?: boolean;
+  /** Build images of services with `build:` even when current (`--build`). */
+  readonly build?: boolean;
+  /** Swarm: pin tags to digests (default `always`). */
+  readonly resolveImage?: ResolveImageMode;
+  /** Swarm: hand the user's registry credentials to the swarm so every node can pull. */
+  readonly withRegistryAuth?: boolean;
+  readonly signal?: AbortSignal;
+}
+
 /** What a deploy asks of the planner besides the spec and the observation. */
 export interface PlanOptions {
   /** Remove services/containers that are no longer in the file (else only warn). */
@@ -414,7 +436,11 @@ export interface Driver {
    * Prepares a deploy of `spec`: reads what it needs besides the spec (secret and config
    * contents, with `env` for `environment:` sources). Throws `SpecError` for unreadable input.
    */
-  prepare(spec: StackSpec, env: Readonly<Record<string, string | undefined>>): Promise<Deployment>;
+  prepare(
+    spec: StackSpec,
+    env: Readonly<Record<string, string | undefined>>,
+    options?: PrepareOptions,
+  ): Promise<Deployment>;
   /**
    * Takes the deploy lock of `stack`: an object on the engine that only one process can hold
    * at a time, so deploys, scales and removals of one stack from any machine sharing the

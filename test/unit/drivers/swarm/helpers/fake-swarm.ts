@@ -324,6 +324,13 @@ export class FakeSwarm implements ServiceEngine {
   async pushImage(): Promise<string | undefined> {
     return undefined;
   }
+  async buildImage(): Promise<void> {}
+  async imageBuildHash(): Promise<string | undefined> {
+    return undefined;
+  }
+  async distributionDigest(image: string): Promise<string> {
+    throw new EngineError("server", `resolve image ${image}: no registry in unit tests`);
+  }
   async imageInfo() {
     return undefined;
   }
