@@ -30,7 +30,9 @@ export async function buildImages(options: BuildImagesOptions): Promise<string[]
   for (const name of names) {
     const service = spec.services[name];
     if (service?.build === undefined || built.includes(service.image)) continue;
-    sink.emit({ type: "info", message: `building ${service.image} (service ${name})` });
+    // Said when the build starts sending output, so a driver that refuses (swarm, an image
+    // no node can pull) gives one message, not a "building" line and then the refusal.
+    let started = false;
     await driver.build(
       spec,
       name,
@@ -39,7 +41,12 @@ export async function buildImages(options: BuildImagesOptions): Promise<string[]
         ...(options.pull !== undefined && { pull: options.pull }),
       },
       // The engine hands each output line over as a progress status: it is a build line.
-      (p) => sink.emit({ type: "build-progress", image: p.image, line: p.status }),
+      (p) => {
+        if (!started)
+          sink.emit({ type: "info", message: `building ${service.image} (service ${name})` });
+        started = true;
+        sink.emit({ type: "build-progress", image: p.image, line: p.status });
+      },
     );
     built.push(service.image);
     sink.emit({ type: "info", message: `built ${service.image}` });

@@ -48,6 +48,13 @@ export async function pullImages(options: PullImagesOptions): Promise<PullResult
       });
       continue;
     }
+    if (service.pullPolicy === "never") {
+      sink.emit({
+        type: "info",
+        message: `service ${name} has pull_policy never: ${service.image} skipped`,
+      });
+      continue;
+    }
     if (!images.includes(service.image)) images.push(service.image);
   }
   const limit = pLimit(PULL_CONCURRENCY);

@@ -252,6 +252,12 @@ export interface PlanOptions {
   readonly services?: readonly string[];
   /** Build every image of a service with `build:` even when it is current (`--build`). */
   readonly build?: boolean;
+  /**
+   * True in the converge loop's first round only: what a deploy does once per run because a
+   * service's `pull_policy` says so (pull `always` or a due refresh, build `build`) is
+   * planned then, so the loop still ends.
+   */
+  readonly firstRound?: boolean;
 }
 
 /** Backoff bounds of engine calls (tests shrink them); the signal comes separately. */

@@ -220,4 +220,94 @@ describe.skipIf(engine === undefined || registry === undefined)("images through 
     expect(out).toMatch(/retrying \(attempt 2\)/);
     expect(out).toContain(`error: cannot pull image ${gone}: the registry cannot be reached`);
   });
+
+  it("pull_policy: always pulls a moved tag and replaces the replica; missing does not; a refresh pulls once per period", async () => {
+    const repo2 = `stack-e2e/policy-${suffix}`;
+    const tag = `${reg.open}/${repo2}:1`;
+    images.push(tag);
+    // v1 and v2 in the registry under one tag; the engine keeps v1 under it.
+    const push = (dir: string) => {
+      expect(stack(dir, ["build", "--progress", "quiet"]).status).toBe(0);
+      expect(stack(dir, ["push", "--progress", "quiet"]).status).toBe(0);
+    };
+    const yml = `services:\n  app:\n    build: ./ctx\n    image: ${tag}\n`;
+    push(project("policy-v1", yml));
+    const v1 = (await docker.getImage(tag).inspect()).Id;
+    push(project("policy-v2", yml));
+    const v2 = (await docker.getImage(tag).inspect()).Id;
+    expect(v2).not.toBe(v1);
+    await docker.getImage(v1).tag({ repo: `${reg.open}/${repo2}`, tag: "1" });
+
+    const run = (policy: string) =>
+      `services:\n  app:\n    image: ${tag}\n    pull_policy: ${policy}\n    command: ["sleep", "600"]\n`;
+    const dir = join(root, "policy");
+    mkdirSync(dir);
+    const policyStack = `${STACK}pol`;
+    const running = async () =>
+      (await docker.listContainers({ filters: { label: [`stack.name=${policyStack}`] } })).map(
+        (c) => c.ImageID,
+      );
+    try {
+      writeFileSync(join(dir, "stack.yml"), run("missing"));
+      expect(stack(dir, ["deploy", "-p", policyStack, "--progress", "plain"]).status).toBe(0);
+      expect(await running()).toEqual([v1]);
+
+      writeFileSync(join(dir, "stack.yml"), run("always"));
+      const dry = stack(dir, ["deploy", "-p", policyStack, "--dry-run"]);
+      expect(dry.stdout).toContain(`pull image ${tag}`);
+      expect(dry.stdout).toContain("pull_policy always");
+      const always = stack(dir, ["deploy", "-p", policyStack, "--progress", "plain"]);
+      expect(always.status, always.stdout + always.stderr).toBe(0);
+      expect(await running()).toEqual([v2]);
+
+      // every_1h: the pull just made is the last one (the engine's LastTagTime), so no pull.
+      writeFileSync(join(dir, "stack.yml"), run("every_1h"));
+      const fresh = stack(dir, ["deploy", "-p", policyStack, "--dry-run"]);
+      expect(fresh.stdout + fresh.stderr).toContain(`stack ${policyStack} is up to date`);
+      // An image the engine never had: pulled as missing, and that pull is recorded too (a
+      // fresh pull alone leaves LastTagTime unset on dockerd 20.10).
+      const tag3 = `${reg.open}/${repo2}:3`;
+      images.push(tag3);
+      push(project("policy-v3", yml.replace(tag, tag3)));
+      await docker.getImage(tag3).remove({ force: true });
+      writeFileSync(join(dir, "stack.yml"), run("every_1h").replace(tag, tag3));
+      const pulled = stack(dir, ["deploy", "-p", policyStack, "--progress", "plain"]);
+      expect(pulled.status, pulled.stdout + pulled.stderr).toBe(0);
+      expect(pulled.stdout + pulled.stderr).toContain(`pull image ${tag3}`);
+      const tagged = (await docker.getImage(tag3).inspect()) as {
+        Metadata?: { LastTagTime?: string };
+      };
+      expect(
+        Date.now() - Date.parse(tagged.Metadata?.LastTagTime ?? "0001-01-01T00:00:00Z"),
+      ).toBeLessThan(600_000);
+      const after = stack(dir, ["deploy", "-p", policyStack, "--dry-run"]);
+      expect(after.stdout + after.stderr).toContain(`stack ${policyStack} is up to date`);
+    } finally {
+      await cleanupStack(policyStack);
+    }
+  });
+
+  it("pull_policy: never with the image missing stops the deploy (exit 2) before any change; a bad value is located", async () => {
+    const dir = join(root, "never");
+    mkdirSync(dir);
+    const missing = `${reg.open}/stack-e2e/never-${suffix}:1`;
+    writeFileSync(
+      join(dir, "stack.yml"),
+      `services:\n  app:\n    image: ${missing}\n    pull_policy: never\n`,
+    );
+    const neverStack = `${STACK}nev`;
+    const res = stack(dir, ["deploy", "-p", neverStack, "--progress", "plain"]);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain(`image ${missing} is not on the engine and pull_policy is never`);
+    expect(
+      await docker.listContainers({ all: true, filters: { label: [`stack.name=${neverStack}`] } }),
+    ).toEqual([]);
+    writeFileSync(
+      join(dir, "stack.yml"),
+      `services:\n  app:\n    image: ${missing}\n    pull_policy: sometimes\n`,
+    );
+    const bad = stack(dir, ["config"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/stack\.yml:4:\d+.*pull_policy "sometimes" is not one of/);
+  });
 });

@@ -59,6 +59,12 @@ export interface AttachOptions {
 export interface ImageInfo {
   readonly id: string;
   readonly sizeBytes: number;
+  /**
+   * When a name was last given to the image (`Metadata.LastTagTime`, ISO 8601): what
+   * compose's refresh pull policies compare with; `stack` tags after each pull so it is the
+   * last pull's time (a fresh pull alone leaves it unset on dockerd 20.10). Absent when unset.
+   */
+  readonly lastTagTime?: string;
 }
 
 /** One image build: the service's `build:` settings and the tag to give the result. */

@@ -977,8 +977,16 @@ export class DockerEngine implements ContainerEngine {
       const image = (await this.docker.getImage(reference).inspect()) as {
         Id: string;
         Size?: number;
+        Metadata?: { LastTagTime?: string };
       };
-      return { id: image.Id, sizeBytes: image.Size ?? 0 };
+      const tagged = image.Metadata?.LastTagTime;
+      // The zero time (`0001-01-01T00:00:00Z`) means never tagged.
+      const lastTagTime = tagged !== undefined && !tagged.startsWith("0001-") ? tagged : undefined;
+      return {
+        id: image.Id,
+        sizeBytes: image.Size ?? 0,
+        ...(lastTagTime !== undefined && { lastTagTime }),
+      };
     } catch (err) {
       const e = this.fail(err, `inspect image ${reference}`);
       if (e.kind === "not-found") return undefined;

@@ -45,6 +45,7 @@ import { swarmRunner } from "./run-operation.js";
 import type { ServiceEngine, SwarmObserveWants } from "./service-engine.js";
 import { SwarmEngine } from "./swarm-engine.js";
 import { withContextHashes } from "../../stackfile/build-context.js";
+import { builtImageName } from "../../stackfile/normalise.js";
 import { buildConfigHash } from "../../model/config-hash.js";
 import { prepareSwarmImages } from "./prepare-images.js";
 import type { EncodedAuth } from "../docker-api/registry-header.js";
@@ -433,6 +434,10 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
     const s = (await withContextHashes(spec)).services[service];
     if (s?.build === undefined)
       throw new EngineError("invalid", `service "${service}" has no build: section`);
+    if (s.image === builtImageName(spec.name, service))
+      throw new UnsupportedError(
+        `service ${service} builds an image no swarm node can pull: give it image: naming a repository in a registry the nodes reach (e.g. registry.example.com:5000/${service}:1); stack builds it on the manager and pushes it there`,
+      );
     const build = {
       ...s.build,
       ...(options.noCache === true && { noCache: true }),
