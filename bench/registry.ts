@@ -59,6 +59,8 @@ const times = {
 };
 const pullTag = `${registry}/stack-bench/pull-${suffix}:1`;
 const pullDir = build(pullTag);
+// `stack pull` skips services that build their image: the pull project only names it.
+writeFileSync(join(pullDir, "stack.yml"), `services:\n  app:\n    image: ${pullTag}\n`);
 execFileSync("docker", ["push", "-q", pullTag], { stdio: "ignore" });
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? ["stack", "docker"] : ["docker", "stack"];
