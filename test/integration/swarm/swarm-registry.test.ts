@@ -230,7 +230,7 @@ describe.skipIf(cluster === undefined || registry === undefined)(
       const tag = `${reg.open}/${repo}:1`;
       const dir = project("build", webStack(tag, "    build: ./app"), {
         "app/Dockerfile": "FROM stack-test/busybox:latest\nCOPY index.html /www/index.html\n",
-        "app/index.html": "built on the manager\n",
+        "app/index.html": `built on the manager ${suffix}\n`,
       });
       const deployed = stack(dir, ["deploy", name, "--wait", "--progress", "plain"]);
       const out = deployed.stdout + deployed.stderr;
@@ -240,10 +240,8 @@ describe.skipIf(cluster === undefined || registry === undefined)(
       const digest = await manifestDigest(reg, reg.open, repo, "1");
       expect(out).toContain(`pushed ${tag} (${digest})`);
       const rows = await onBothNodes(`${name}_web`, `${tag}@${digest}`);
-      expect(await Promise.all(rows.map(page))).toEqual([
-        "built on the manager\n",
-        "built on the manager\n",
-      ]);
+      const built = `built on the manager ${suffix}\n`;
+      expect(await Promise.all(rows.map(page))).toEqual([built, built]);
       // Unchanged: neither built nor pushed again, nothing updated.
       const again = stack(dir, ["deploy", name, "--progress", "plain"]);
       expect(again.stdout + again.stderr).not.toContain("building");
