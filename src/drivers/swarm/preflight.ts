@@ -57,6 +57,11 @@ export function swarmDriverIssues(spec: StackSpec, nodes?: number): SwarmDriverI
       });
     if (s.pid !== undefined)
       warnings.push({ path: `${at}.pid`, message: `pid is ignored on swarm` });
+    if (s.pullPolicy !== undefined && s.pullPolicy !== "build")
+      warnings.push({
+        path: `${at}.pull_policy`,
+        message: `pull_policy is ignored on swarm: each node pulls the image when it starts a task, pinned to a digest by --resolve-image`,
+      });
     s.ports.forEach((p, i) => {
       if (p.hostIp !== undefined && p.hostIp !== "" && p.hostIp !== "0.0.0.0")
         warnings.push({

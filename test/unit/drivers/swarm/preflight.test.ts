@@ -18,7 +18,7 @@ describe("swarmDriverIssues", () => {
     const spec = stackSpec({
       services: [
         serviceSpec("a", { build, image: "demo-a", networkMode: "host" }),
-        serviceSpec("r", { build, image: "127.0.0.1:15410/team/r:1" }),
+        serviceSpec("r", { build, image: "127.0.0.1:15410/team/r:1", pullPolicy: "always" }),
         serviceSpec("b", {
           containerName: "bee",
           links: [{ service: "a", alias: "x" }],
@@ -37,6 +37,7 @@ describe("swarmDriverIssues", () => {
       "services.b.container_name",
       "services.b.links",
       "services.b.deploy.placement.max_replicas_per_node",
+      "services.r.pull_policy",
     ]);
     expect(warnings[2]?.message).toBe(
       "5 replicas with at most 2 per node need 3 nodes; the swarm has 2, so 1 task(s) will stay pending",
