@@ -30,7 +30,9 @@ export async function buildImages(options: BuildImagesOptions): Promise<string[]
   for (const name of names) {
     const service = spec.services[name];
     if (service?.build === undefined || built.includes(service.image)) continue;
-    sink.emit({ type: "info", message: `building ${service.image} (service ${name})` });
+    // Said when the build starts sending output, so a driver that refuses (swarm, an image
+    // no node can pull) gives one message, not a "building" line and then the refusal.
+    let started = false;
     await driver.build(
       spec,
       name,
@@ -38,7 +40,13 @@ export async function buildImages(options: BuildImagesOptions): Promise<string[]
         ...(options.noCache !== undefined && { noCache: options.noCache }),
         ...(options.pull !== undefined && { pull: options.pull }),
       },
-      (p) => sink.emit({ type: "pull-progress", image: p.image, status: p.status }),
+      // The engine hands each output line over as a progress status: it is a build line.
+      (p) => {
+        if (!started)
+          sink.emit({ type: "info", message: `building ${service.image} (service ${name})` });
+        started = true;
+        sink.emit({ type: "build-progress", image: p.image, line: p.status });
+      },
     );
     built.push(service.image);
     sink.emit({ type: "info", message: `built ${service.image}` });

@@ -1,5 +1,11 @@
 import { converge } from "../core/converge.js";
-import type { Deployment, Driver, StackLock, WaitReplica } from "../core/driver.js";
+import type {
+  Deployment,
+  Driver,
+  ResolveImageMode,
+  StackLock,
+  WaitReplica,
+} from "../core/driver.js";
 import { InterruptedError } from "../core/errors.js";
 import { describeHolder, currentLockOwner } from "../core/lock-owner.js";
 import type { Plan } from "../core/operation.js";
@@ -39,6 +45,10 @@ export interface DeployOptions extends LoadStackOptions {
   readonly command?: string;
   readonly parallel?: number;
   readonly signal?: AbortSignal;
+  /** Swarm: pin tags to digests (`--resolve-image`, default `always`). */
+  readonly resolveImage?: ResolveImageMode;
+  /** Swarm: send registry credentials to the swarm (`--with-registry-auth`). */
+  readonly withRegistryAuth?: boolean;
 }
 
 export interface DeployResult {
@@ -116,7 +126,14 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
   );
   for (const w of [...warnings, ...issues.warnings, ...security])
     sink.emit({ type: "warning", message: formatWarning(w) });
-  const deployment = await driver.prepare(spec, options.env);
+  const deployment = await driver.prepare(spec, options.env, {
+    sink,
+    ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
+    ...(options.build !== undefined && { build: options.build }),
+    ...(options.resolveImage !== undefined && { resolveImage: options.resolveImage }),
+    ...(options.withRegistryAuth !== undefined && { withRegistryAuth: options.withRegistryAuth }),
+    ...(options.signal !== undefined && { signal: options.signal }),
+  });
 
   // A dry run changes nothing and needs no lock; anything else changes the stack only while
   // holding it, and plans from an observation made after taking it.

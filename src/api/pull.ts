@@ -1,5 +1,7 @@
 import pLimit from "p-limit";
-import type { Driver } from "../core/driver.js";
+import type { Driver, RetryBounds } from "../core/driver.js";
+import { withRetry } from "../core/retry-policy.js";
+import { imageProgressEvent } from "../progress/image-progress.js";
 import { EngineError } from "../core/errors.js";
 import type { StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
@@ -13,6 +15,8 @@ export interface PullImagesOptions {
   readonly sink: ProgressSink;
   /** A failed pull is reported and the others go on; the result still counts it. */
   readonly ignoreFailures?: boolean;
+  /** Backoff of transient failures (tests shrink it); default DEFAULT_RETRY. */
+  readonly retry?: RetryBounds;
 }
 
 /** What `stack pull` did. */
@@ -44,6 +48,13 @@ export async function pullImages(options: PullImagesOptions): Promise<PullResult
       });
       continue;
     }
+    if (service.pullPolicy === "never") {
+      sink.emit({
+        type: "info",
+        message: `service ${name} has pull_policy never: ${service.image} skipped`,
+      });
+      continue;
+    }
     if (!images.includes(service.image)) images.push(service.image);
   }
   const limit = pLimit(PULL_CONCURRENCY);
@@ -53,19 +64,24 @@ export async function pullImages(options: PullImagesOptions): Promise<PullResult
     images.map((image) =>
       limit(async () => {
         try {
-          await driver.pull(image, (p) =>
-            sink.emit({
-              type: "pull-progress",
-              image: p.image,
-              status: p.status,
-              ...(p.currentBytes !== undefined && { currentBytes: p.currentBytes }),
-              ...(p.totalBytes !== undefined && { totalBytes: p.totalBytes }),
-            }),
+          // Transient failures (registry or engine unreachable, 5xx) are retried with backoff;
+          // a refusal or a missing tag fails at once (the pull classifies them).
+          await withRetry(
+            () => driver.pull(image, (p) => sink.emit(imageProgressEvent("pull-progress", p))),
+            {
+              ...options.retry,
+              onRetry: (error, attempt) =>
+                sink.emit({
+                  type: "warning",
+                  message: `${error.message}: retrying (attempt ${attempt + 1})`,
+                }),
+            },
           );
           pulled.push(image);
           sink.emit({ type: "info", message: `pulled ${image}` });
         } catch (err) {
-          if (!(err instanceof EngineError)) throw err;
+          // The engine itself unreachable is the command's failure (exit 3), not one image's.
+          if (!(err instanceof EngineError) || err.kind === "unavailable") throw err;
           failed.push({ image, message: err.message });
           sink.emit({
             type: options.ignoreFailures === true ? "warning" : "error",

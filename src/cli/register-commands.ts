@@ -12,6 +12,7 @@ import { registerLs } from "./commands/ls.js";
 import { registerPort } from "./commands/port.js";
 import { registerPs } from "./commands/ps.js";
 import { registerPull } from "./commands/pull.js";
+import { registerPush } from "./commands/push.js";
 import { registerRm } from "./commands/rm.js";
 import { registerRun } from "./commands/run.js";
 import { registerScale } from "./commands/scale.js";
@@ -42,6 +43,7 @@ export function registerCommands(program: Command, exit: ExitCode): void {
   registerImages(program);
   registerEvents(program);
   registerPull(program, exit);
+  registerPush(program, exit);
   registerBuild(program);
   registerConfig(program);
   // `--context` after the command too (`stack ps web --context prod`): program options end

@@ -136,6 +136,7 @@ export async function converge<Observed, Op extends Operation>(
       // would recreate forever.
       ...(ctx.forceRecreate === true && rounds === 0 ? { forceRecreate: true } : {}),
       ...(ctx.build === true && rounds === 0 ? { build: true } : {}),
+      ...(rounds === 0 ? { firstRound: true } : {}),
     });
     const isFirst = first === undefined;
     first ??= plan;

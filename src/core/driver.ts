@@ -47,6 +47,19 @@ export interface StackSummary {
 export interface PullProgress {
   readonly image: string;
   readonly status: string;
+  /** Bytes of the image's layers downloaded (pull) or uploaded (push) so far; never decreases. */
+  readonly currentBytes?: number;
+  readonly totalBytes?: number;
+  /** The layer this report is about, when it is about one. */
+  readonly layer?: LayerProgress;
+}
+
+/** One layer of an image being pulled or pushed, as the engine reports it. */
+export interface LayerProgress {
+  /** Short blob digest (12 hex), as the engine names the layer. */
+  readonly id: string;
+  /** `Downloading`, `Extracting`, `Pull complete`, `Pushing`, `Pushed`, `Already exists`, ... */
+  readonly status: string;
   readonly currentBytes?: number;
   readonly totalBytes?: number;
 }
@@ -243,6 +256,28 @@ export interface DriverIssues {
   readonly ignoredSettings: readonly string[];
 }
 
+/**
+ * How `docker stack deploy --resolve-image` treats tags: `always` asks the registry for each
+ * tag's digest on every deploy (a moved tag is an update); `changed` only for a tag that
+ * differs from the one the service runs; `never` deploys tags as written.
+ */
+export type ResolveImageMode = "always" | "changed" | "never";
+
+/** What a deploy asks of {@link Driver.prepare} besides the spec. */
+export interface PrepareOptions {
+  /** Where prepare reports what it does (a swarm deploy builds and pushes images first). */
+  readonly sink?: ProgressSink;
+  /** `--dry-run`: prepare writes nothing (no build, no push). */
+  readonly dryRun?: boolean;
+  /** Build images of services with `build:` even when current (`--build`). */
+  readonly build?: boolean;
+  /** Swarm: pin tags to digests (default `always`). */
+  readonly resolveImage?: ResolveImageMode;
+  /** Swarm: hand the user's registry credentials to the swarm so every node can pull. */
+  readonly withRegistryAuth?: boolean;
+  readonly signal?: AbortSignal;
+}
+
 /** What a deploy asks of the planner besides the spec and the observation. */
 export interface PlanOptions {
   /** Remove services/containers that are no longer in the file (else only warn). */
@@ -253,6 +288,12 @@ export interface PlanOptions {
   readonly services?: readonly string[];
   /** Build every image of a service with `build:` even when it is current (`--build`). */
   readonly build?: boolean;
+  /**
+   * True in the converge loop's first round only: what a deploy does once per run because a
+   * service's `pull_policy` says so (pull `always` or a due refresh, build `build`) is
+   * planned then, so the loop still ends.
+   */
+  readonly firstRound?: boolean;
 }
 
 /** Backoff bounds of engine calls (tests shrink them); the signal comes separately. */
@@ -437,7 +478,11 @@ export interface Driver {
    * Prepares a deploy of `spec`: reads what it needs besides the spec (secret and config
    * contents, with `env` for `environment:` sources). Throws `SpecError` for unreadable input.
    */
-  prepare(spec: StackSpec, env: Readonly<Record<string, string | undefined>>): Promise<Deployment>;
+  prepare(
+    spec: StackSpec,
+    env: Readonly<Record<string, string | undefined>>,
+    options?: PrepareOptions,
+  ): Promise<Deployment>;
   /**
    * Takes the deploy lock of `stack`: an object on the engine that only one process can hold
    * at a time, so deploys, scales and removals of one stack from any machine sharing the
@@ -517,8 +562,16 @@ export interface Driver {
   images(stack: string): Promise<readonly ImageRow[]>;
   /** Resolves once every one of `replicas` has exited, with the first to exit. */
   waitExit(replicas: readonly ObservedContainer[], signal: AbortSignal): Promise<ReplicaExit>;
-  /** Pulls `image` onto the engine talked to, reporting progress. */
+  /**
+   * Pulls `image` onto the engine talked to, reporting progress per layer, with the
+   * credentials the user's docker config holds for its registry.
+   */
   pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /**
+   * Pushes `image` from the engine talked to into its registry, reporting progress per layer,
+   * with the user's credentials for that registry; returns the pushed manifest digest.
+   */
+  push(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined>;
   /**
    * Builds the image of `service` of `spec` (which has `build:`), so a later deploy finds it
    * current; `UnsupportedError` on a driver that cannot build.

@@ -25,7 +25,8 @@ function digest(value: unknown): string {
 /**
  * Hash of everything that shapes a replica container. Left out: replica count (scaling never
  * recreates), depends_on (ordering only), update/rollback config (how to roll, not what runs),
- * the list of ignored keys (a warning, not a setting), `restart:` as written (its effect is
+ * the list of ignored keys (a warning, not a setting), `pull_policy` (when to pull, not what
+ * runs: a pull that moves the tag replaces replicas by the image check), `restart:` as written (its effect is
  * in deploy.restartPolicy) and whether the restart policy was defaulted. One exception: whether the stack's ingress serves the service's published ports
  * (more than one replica, or start-first updates) is hashed, because such replicas publish no host port themselves; it is left out
  * when false, so hashes of services the ingress does not serve are unchanged.
@@ -36,6 +37,8 @@ export function serviceConfigHash(service: ServiceSpec): string {
     dependsOn: _dependsOn,
     ignoredKeys: _ignoredKeys,
     restart: _restart,
+    pullPolicy: _pullPolicy,
+    pullRefreshMs: _pullRefreshMs,
     ...rest
   } = service;
   const { replicas: _replicas, updateConfig: _u, rollbackConfig: _r, ...deployRest } = deploy;

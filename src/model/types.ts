@@ -265,6 +265,9 @@ export interface HookSpec {
   readonly image?: string;
 }
 
+/** A service's `pull_policy` other than the default `missing` (see ServiceSpec.pullPolicy). */
+export type PullPolicy = "always" | "never" | "build" | "refresh";
+
 /** One service after normalisation. */
 export interface ServiceSpec {
   /** The key in `services:`. */
@@ -272,6 +275,15 @@ export interface ServiceSpec {
   /** Image reference; when the file has only `build:`, `<stack>_<service>` (built later). */
   readonly image: string;
   readonly build?: BuildSpec;
+  /**
+   * compose's `pull_policy`, when it is not the default (`missing`, also spelled
+   * `if_not_present`): `always` pulls on every deploy, `never` never pulls (the image must be
+   * on the engine), `build` builds on every deploy, `refresh` (`daily`, `weekly`,
+   * `every_<duration>`) pulls when the image was last pulled longer than `pullRefreshMs` ago.
+   */
+  readonly pullPolicy?: PullPolicy;
+  /** With `pullPolicy: refresh`: the period, in milliseconds. */
+  readonly pullRefreshMs?: number;
   /** Replaces the image CMD; undefined keeps it. Shell-form strings are split compose-style. */
   readonly command?: readonly string[];
   readonly entrypoint?: readonly string[];

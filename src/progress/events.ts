@@ -1,3 +1,4 @@
+import type { LayerProgress } from "../core/driver.js";
 import type { Operation, Plan } from "../core/operation.js";
 
 /**
@@ -19,13 +20,8 @@ export type ProgressEvent =
       readonly logs?: readonly string[];
     }
   | { readonly type: "op-skipped"; readonly op: Operation; readonly reason: string }
-  | {
-      readonly type: "pull-progress";
-      readonly image: string;
-      readonly status: string;
-      readonly currentBytes?: number;
-      readonly totalBytes?: number;
-    }
+  | ({ readonly type: "pull-progress" } & ImageTransfer)
+  | ({ readonly type: "push-progress" } & ImageTransfer)
   /**
    * One line of the output of the build of `image`, as the builder printed it: a step
    * (`Step 3/13 : RUN pip install ...`) or what a step printed. Never a pull: sinks label it
@@ -63,6 +59,17 @@ export type ProgressEvent =
       readonly skipped: number;
       readonly ms: number;
     };
+
+/** An image pull or push going on: the image's totals and the layer a report is about. */
+export interface ImageTransfer {
+  readonly image: string;
+  readonly status: string;
+  /** Bytes of all layers downloaded or uploaded so far; never decreases. */
+  readonly currentBytes?: number;
+  readonly totalBytes?: number;
+  /** The layer this event is about, when it is about one. */
+  readonly layer?: LayerProgress;
+}
 
 /** Receives progress events; implementations must not throw. */
 export interface ProgressSink {

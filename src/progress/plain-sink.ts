@@ -5,9 +5,15 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
+/** Formats bytes as `3.0MB` (decimal, as the engine's own progress shows sizes). */
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)}MB`;
+}
+
 /**
  * Human-readable progress as one line per event, for logs and terminals without the Ink UI.
- * Pull progress is throttled to one line per image per status change so CI logs stay short.
+ * Pull and push progress is one line per layer per status change (and one per image-level
+ * status), so CI logs stay short.
  * Build output is printed line by line under a `build` label (a log is where a failed
  * step's output is read afterwards), a line repeated at once only once. A lifecycle hook's
  * output is printed as compose prints it, `CONTAINER -> LINE`.
@@ -56,10 +62,27 @@ export class PlainSink implements ProgressSink {
       }
       case "op-skipped":
         return `  skipped ${event.op.text}: ${event.reason}`;
-      case "pull-progress": {
-        if (this.lastPull.get(event.image) === event.status) return undefined;
-        this.lastPull.set(event.image, event.status);
-        return `  pull    ${event.image}: ${event.status}`;
+      case "pull-progress":
+      case "push-progress": {
+        // One line per layer and status (`Downloading` 40 times is one line), and one per
+        // image-level status; the image's layer summary changes too often to print.
+        const label = event.type === "pull-progress" ? "pull" : "push";
+        const layer = event.layer;
+        const key = `${label} ${event.image} ${layer?.id ?? ""}`;
+        const status = layer?.status ?? event.status;
+        if (this.lastPull.get(key) === status) return undefined;
+        this.lastPull.set(key, status);
+        const size =
+          layer?.totalBytes !== undefined &&
+          layer.status !== "Downloading" &&
+          layer.status !== "Pushing"
+            ? ""
+            : layer?.totalBytes !== undefined
+              ? ` (${megabytes(layer.totalBytes)})`
+              : "";
+        return layer === undefined
+          ? `  ${label}    ${event.image}: ${event.status}`
+          : `  ${label}    ${event.image}: layer ${layer.id}: ${layer.status}${size}`;
       }
       case "build-progress": {
         if (this.lastBuild.get(event.image) === event.line) return undefined;

@@ -106,6 +106,17 @@ function build(b: BuildSpec): Json {
   );
 }
 
+/** `pull_policy` as written: a refresh period as `daily`, `weekly` or `every_<duration>`. */
+function pullPolicy(policy: string | undefined, everyMs: number | undefined): string | undefined {
+  if (policy !== "refresh" || everyMs === undefined) return policy;
+  if (everyMs === 86_400_000) return "daily";
+  if (everyMs === 7 * 86_400_000) return "weekly";
+  // `12h0m0s` -> `12h`: the zero units a file would not write are dropped.
+  return `every_${goDuration(everyMs)
+    .replace(/([hm])0s$/, "$1")
+    .replace(/h0m$/, "h")}`;
+}
+
 /** `host:ip` (the model's form) as compose prints it, `host=ip`. */
 function hostEntry(entry: string): string {
   const colon = entry.indexOf(":");
@@ -271,6 +282,7 @@ function service(s: ServiceSpec): Json {
     compact({
       image: s.image,
       build: s.build === undefined ? undefined : build(s.build),
+      pull_policy: pullPolicy(s.pullPolicy, s.pullRefreshMs),
       command: list(s.command),
       entrypoint: list(s.entrypoint),
       environment: record(s.environment),

@@ -33,6 +33,7 @@ import type { DocPath, LoadedDocument } from "./document.js";
 import { findIgnoredKeys, IGNORED_SERVICE_KEYS } from "./ignored-keys.js";
 import { isServiceEnabled } from "./profiles.js";
 import type {
+  PullPolicy,
   BuildSpec,
   DependencySpec,
   DeployMode,
@@ -119,6 +120,43 @@ function cpusOf(ctx: NormaliseContext, value: unknown, path: DocPath): number | 
 }
 
 /** Spreads `{[key]: value}` only when value is defined (exactOptionalPropertyTypes). */
+const DAY_MS = 86_400_000;
+
+/**
+ * compose's `pull_policy` (compose-go types.PullPolicy*): `missing` / `if_not_present` (the
+ * default) is undefined; `daily`, `weekly` and `every_<duration>` are a refresh period. An
+ * unknown value, and `build` on a service without `build:`, are errors at the key.
+ */
+function pullPolicyOf(
+  ctx: NormaliseContext,
+  value: unknown,
+  path: DocPath,
+  builds: boolean,
+): { policy: PullPolicy; everyMs?: number } | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value);
+  if (text === "missing" || text === "if_not_present") return undefined;
+  if (text === "always" || text === "never") return { policy: text };
+  if (text === "build") {
+    if (!builds) ctx.error(path, "pull_policy build needs a build: section");
+    return { policy: "build" };
+  }
+  if (text === "daily") return { policy: "refresh", everyMs: DAY_MS };
+  if (text === "weekly") return { policy: "refresh", everyMs: 7 * DAY_MS };
+  const every = /^every_(.+)$/.exec(text);
+  if (every !== null) {
+    const ms = ctx.unit(parseDuration(every[1] as string), path);
+    if (ms !== undefined && ms > 0) return { policy: "refresh", everyMs: ms };
+    if (ms !== undefined) ctx.error(path, `pull_policy ${text}: the period must be more than 0`);
+    return undefined;
+  }
+  ctx.error(
+    path,
+    `pull_policy "${text}" is not one of always, missing, if_not_present, never, build, daily, weekly, every_<duration>`,
+  );
+  return undefined;
+}
+
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
@@ -590,10 +628,13 @@ function serviceSpec(
   const healthcheck = normaliseHealthcheck(s["healthcheck"], [...path, "healthcheck"], ctx);
   const command = normaliseCommand(s["command"], [...path, "command"], ctx);
   const entrypoint = normaliseCommand(s["entrypoint"], [...path, "entrypoint"], ctx);
+  const pull = pullPolicyOf(ctx, s["pull_policy"], [...path, "pull_policy"], build !== undefined);
   const spec: ServiceSpec = {
     name,
     image,
     ...opt("build", build),
+    ...opt("pullPolicy", pull?.policy),
+    ...opt("pullRefreshMs", pull?.everyMs),
     ...opt("command", command),
     ...opt("entrypoint", entrypoint),
     environment: normaliseEnvironment(s, path, ctx),

@@ -1,5 +1,5 @@
 import { Box, Static, Text } from "ink";
-import type { BuildLine, DeployView, OpLine, PullLine } from "./deploy-view-model.js";
+import type { BuildLine, DeployView, LayerLine, OpLine, PullLine } from "./deploy-view-model.js";
 import { Line } from "./Line.js";
 import { Spinner } from "./Spinner.js";
 import { fit, type Segment } from "./segments.js";
@@ -54,17 +54,34 @@ export function progressBar(fraction: number, width: number): string {
 
 function pullSegments(p: PullLine, width: number): Segment[] {
   const name = fit(p.image, Math.min(32, Math.max(12, Math.floor(width / 3))));
+  const label = `  ${p.direction} `;
   if (p.fraction === undefined)
-    return [{ text: "  pull " }, { text: name }, { text: "  " }, { text: p.status, dim: true }];
+    return [{ text: label }, { text: name }, { text: "  " }, { text: p.status, dim: true }];
   const rest = ` ${`${Math.round(p.fraction * 100)}%`.padStart(4)}  ${p.bytes ?? ""}`;
   // The bar takes what the name and the numbers leave, within sensible bounds.
   const barWidth = Math.max(8, Math.min(32, width - (7 + name.length + 2 + rest.length)));
   return [
-    { text: "  pull " },
+    { text: label },
     { text: name },
     { text: "  " },
     { text: progressBar(p.fraction, barWidth), tone: "good" },
     { text: rest },
+  ];
+}
+
+/** At most this many layer bars under one image (the engine moves three at a time by default). */
+const LAYER_LINES = 4;
+
+/** `      LAYERID  Downloading  [===>   ]  40%  1.2MiB / 3.0MiB`: one layer under its image. */
+function layerSegments(l: LayerLine, width: number): Segment[] {
+  const head = `      ${l.id}  ${l.status.padEnd(11)} `;
+  if (l.fraction === undefined) return [{ text: head, dim: true }];
+  const rest = ` ${`${Math.round(l.fraction * 100)}%`.padStart(4)}  ${l.bytes ?? ""}`;
+  const barWidth = Math.max(8, Math.min(24, width - (head.length + rest.length)));
+  return [
+    { text: head, dim: true },
+    { text: progressBar(l.fraction, barWidth), tone: "good" },
+    { text: rest, dim: true },
   ];
 }
 
@@ -160,7 +177,12 @@ export function DeployScreen({
         </Box>
       ))}
       {pulls.map((p) => (
-        <Line key={`p:${p.image}`} width={width} color={color} segments={pullSegments(p, width)} />
+        <Box key={`${p.direction}:${p.image}`} flexDirection="column">
+          <Line width={width} color={color} segments={pullSegments(p, width)} />
+          {p.layers.slice(0, LAYER_LINES).map((l) => (
+            <Line key={l.id} width={width} color={color} segments={layerSegments(l, width)} />
+          ))}
+        </Box>
       ))}
       {builds.map((b) => (
         <Box key={`b:${b.image}`} flexDirection="column">

@@ -5,6 +5,7 @@
  * final summary). No clock: durations
  * come from the events, and "now" is passed in.
  */
+import type { LayerProgress } from "../core/driver.js";
 import type { ProgressEvent } from "../progress/events.js";
 import type { Operation } from "../core/operation.js";
 
@@ -25,12 +26,16 @@ export interface OpEntry {
   readonly logs?: readonly string[];
 }
 
-/** One image pull in flight or finished. */
+/** One image pull (or push) in flight or finished. */
 export interface PullEntry {
   readonly image: string;
+  /** A push shows as `push`, everything else as `pull`. */
+  readonly direction?: "pull" | "push";
   readonly status: string;
   readonly currentBytes?: number;
   readonly totalBytes?: number;
+  /** Each layer's last report, in the order the engine first named them. */
+  readonly layers?: readonly LayerProgress[];
   /** Set when the pull operation for the image finished. */
   readonly done?: boolean;
 }
@@ -123,6 +128,9 @@ function finish(state: DeployState, op: Operation): DeployState {
 }
 
 /** A classic builder step line: `Step 3/13 : RUN ...`. */
+/** Layer statuses that move bytes: these layers get a bar of their own. */
+const MOVING = new Set(["Downloading", "Extracting", "Pushing"]);
+
 const STEP_LINE = /^Step \d+\/\d+ : /;
 
 /**
@@ -204,15 +212,31 @@ export function reduceDeploy(state: DeployState, event: ProgressEvent, now: numb
       );
     case "op-skipped":
       return finish(setOp(state, event.op, { status: "skipped", reason: event.reason }), event.op);
-    case "pull-progress": {
+    case "pull-progress":
+    case "push-progress": {
+      const direction = event.type === "push-progress" ? "push" : "pull";
+      const index = state.pulls.findIndex(
+        (p) => p.image === event.image && (p.direction ?? "pull") === direction,
+      );
+      const before = state.pulls[index]?.layers ?? [];
+      const layer = event.layer;
+      const layers =
+        layer === undefined
+          ? before
+          : before.some((l) => l.id === layer.id)
+            ? before.map((l) => (l.id === layer.id ? layer : l))
+            : [...before, layer];
       const entry: PullEntry = {
         image: event.image,
-        done: false,
+        direction,
+        // The engine's closing line (`Status: Downloaded newer image ...`, a push's
+        // `TAG: digest: sha256:...`) ends it for verbs that run no operation.
+        done: /^Status: |: digest: sha256:/.test(event.status),
         status: event.status,
+        layers,
         ...(event.currentBytes !== undefined && { currentBytes: event.currentBytes }),
         ...(event.totalBytes !== undefined && { totalBytes: event.totalBytes }),
       };
-      const index = state.pulls.findIndex((p) => p.image === event.image);
       const pulls =
         index < 0 ? [...state.pulls, entry] : state.pulls.map((p, i) => (i === index ? entry : p));
       return { ...state, pulls };
@@ -251,15 +275,26 @@ export interface OpLine {
   readonly logs: readonly string[];
 }
 
-/** One pull line: image, status and, when the size is known, a fraction for the bar. */
+/** One pull (or push) line: image, status and, when the size is known, a fraction for the bar. */
 export interface PullLine {
   readonly image: string;
+  readonly direction: "pull" | "push";
   readonly status: string;
   /** 0..1 when the total size is known. */
   readonly fraction?: number;
   /** `12.3MiB / 50.0MiB` when the total size is known. */
   readonly bytes?: string;
   readonly done: boolean;
+  /** The layers moving bytes now (downloading, extracting, pushing), each with its own bar. */
+  readonly layers: readonly LayerLine[];
+}
+
+/** One layer line under its image: short id, status and, when known, a fraction. */
+export interface LayerLine {
+  readonly id: string;
+  readonly status: string;
+  readonly fraction?: number;
+  readonly bytes?: string;
 }
 
 /** One build line: the image, its current step and the last line that step printed. */
@@ -330,8 +365,23 @@ export function deployView(state: DeployState, now: number): DeployView {
       const known = p.totalBytes !== undefined && p.totalBytes > 0 && p.currentBytes !== undefined;
       return {
         image: p.image,
+        direction: p.direction ?? "pull",
         status: p.status,
         done: p.done === true,
+        layers: (p.layers ?? [])
+          .filter((l) => MOVING.has(l.status))
+          .map((l): LayerLine => {
+            const sized =
+              l.totalBytes !== undefined && l.totalBytes > 0 && l.currentBytes !== undefined;
+            return {
+              id: l.id,
+              status: l.status,
+              ...(sized && {
+                fraction: Math.min(1, l.currentBytes! / l.totalBytes!),
+                bytes: `${mib(l.currentBytes!)} / ${mib(l.totalBytes!)}`,
+              }),
+            };
+          }),
         ...(known && {
           fraction: Math.min(1, p.currentBytes! / p.totalBytes!),
           bytes: `${mib(p.currentBytes!)} / ${mib(p.totalBytes!)}`,

@@ -1,6 +1,6 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { StackSpec } from "../../model/types.js";
-import type { DriverName } from "../../core/driver.js";
+import type { DriverName, ResolveImageMode } from "../../core/driver.js";
 import { EXIT } from "../exit-codes.js";
 import {
   driverFromEnv,
@@ -49,6 +49,18 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
         "5m",
       )
       .option("--parallel <n>", "engine calls at once", positiveInt("--parallel"), 8)
+      .addOption(
+        new Option(
+          "--resolve-image <when>",
+          "swarm: pin each tag to the digest its registry holds, so every node runs the same image and a moved tag is an update (always), only for tags that changed (changed), or deploy tags as written (never)",
+        )
+          .choices(["always", "changed", "never"])
+          .default("always"),
+      )
+      .option(
+        "--with-registry-auth",
+        "swarm: send your registry credentials (docker config) to the swarm so every node can pull",
+      )
       .addOption(progressOption()),
   ).action(async function (this: Command, args: string[], opts) {
     // Loaded when the command runs, not at start-up (--help and other commands need none of it).
@@ -85,6 +97,8 @@ export function registerDeploy(program: Command, exit: ExitCode): void {
         lockTimeoutMs: timeoutMs,
         parallel: opts.parallel as number,
         signal,
+        resolveImage: opts.resolveImage as ResolveImageMode,
+        withRegistryAuth: Boolean(opts.withRegistryAuth),
       });
       if (opts.dryRun) process.stdout.write(formatPlan(result.plan));
       if (opts.watch && !opts.dryRun && !signal.aborted) {

@@ -8,74 +8,74 @@ import type Dockerode from "dockerode";
 import type { PullProgress } from "../../core/driver.js";
 import { EngineError, InterruptedError } from "../../core/errors.js";
 import { engineMessage } from "./classify-error.js";
-
-interface PullMessage {
-  readonly id?: string;
-  readonly status?: string;
-  readonly progressDetail?: { readonly current?: number; readonly total?: number };
-  readonly error?: string;
-  readonly errorDetail?: { readonly message?: string };
-}
+import { ImageStreamTracker, streamErrorMessage, type ImageStreamMessage } from "./image-stream.js";
+import { registryAuthHeader } from "./registry-header.js";
 
 /**
- * Pulls `image` onto the engine `docker` talks to, reporting progress aggregated over layers;
- * throws `EngineError` naming the image (see {@link pullError}). `fail` classifies engine errors.
+ * Pulls `image` onto the engine `docker` talks to, reporting progress per layer, with the
+ * credentials the user's docker config holds for the image's registry (`X-Registry-Auth`,
+ * never logged); throws `EngineError` naming the image and the registry's answer (see
+ * {@link pullError}). `fail` classifies engine errors. After a pull the image is tagged with
+ * its own name: that sets the engine's `LastTagTime` of the image to now (a fresh pull leaves
+ * it unset on dockerd 20.10), which is what compose's refresh policies (`daily`, `weekly`,
+ * `every_<duration>`) compare with, so the time of the last pull lives with the image, on the
+ * engine, where compose finds it too.
  */
 export async function pullImage(
   docker: Dockerode,
   image: string,
   onProgress: ((p: PullProgress) => void) | undefined,
   fail: (err: unknown, context: string) => EngineError,
-  options: { readonly signal?: AbortSignal } = {},
+  options: { readonly signal?: AbortSignal; readonly env?: NodeJS.ProcessEnv } = {},
 ): Promise<void> {
   const { signal } = options;
   const interrupted = () => new InterruptedError(`interrupted pulling ${image}`);
   const context = `pull image ${image}`;
-  const layers = new Map<string, { current: number; total: number }>();
-  const report = (message: PullMessage): void => {
-    if (onProgress === undefined || message.status === undefined) return;
-    const detail = message.progressDetail;
-    if (message.id !== undefined && detail?.total !== undefined && detail.total > 0) {
-      layers.set(message.id, { current: detail.current ?? 0, total: detail.total });
-    }
-    let current = 0;
-    let total = 0;
-    for (const l of layers.values()) {
-      current += l.current;
-      total += l.total;
-    }
-    onProgress(
-      total > 0
-        ? { image, status: message.status, currentBytes: current, totalBytes: total }
-        : { image, status: message.status },
-    );
-  };
-  let failure: string | undefined;
+  const tracker = new ImageStreamTracker(image, "pull");
+  const authconfig = await registryAuthHeader(image, options.env);
   try {
-    const stream = await docker.pull(image, signal === undefined ? {} : { abortSignal: signal });
+    const stream = await docker.pull(image, {
+      ...(authconfig !== undefined && { authconfig }),
+      ...(signal !== undefined && { abortSignal: signal }),
+    });
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(
         stream,
         (err: Error | null) => (err ? reject(err) : resolve()),
-        (message: PullMessage) => {
-          // A failed pull still answers 200; the failure arrives as an `error` message.
-          if (message.error !== undefined)
-            failure ??= message.errorDetail?.message ?? message.error;
-          else report(message);
+        (message: ImageStreamMessage) => {
+          const report = tracker.handle(message);
+          if (report !== undefined) onProgress?.(report);
         },
       );
     });
   } catch (err) {
     if (signal?.aborted === true) throw interrupted();
-    throw pullError(
-      image,
-      engineMessage(err) ?? (err instanceof Error ? err.message : String(err)),
-      fail(err, context),
-    );
+    throw pullError(image, engineMessage(err) ?? streamErrorMessage(err), fail(err, context));
   }
   // An aborted request ends the stream as if the pull had finished.
   if (signal?.aborted === true) throw interrupted();
-  if (failure !== undefined) throw pullError(image, failure, undefined);
+  if (tracker.failure !== undefined) throw pullError(image, tracker.failure, undefined);
+  const { repo, tag } = splitTag(image);
+  if (tag !== undefined) {
+    try {
+      await docker.getImage(image).tag({ repo, tag });
+    } catch (err) {
+      throw fail(err, `tag image ${image} after its pull`);
+    }
+  }
+}
+
+/**
+ * Splits `name:tag` into its repository and tag; a digest reference (`name@sha256:...`) has
+ * no tag to set, and a name without one is `latest`.
+ */
+export function splitTag(image: string): { readonly repo: string; readonly tag?: string } {
+  if (image.includes("@")) return { repo: image };
+  const slash = image.lastIndexOf("/");
+  const colon = image.lastIndexOf(":");
+  return colon > slash
+    ? { repo: image.slice(0, colon), tag: image.slice(colon + 1) }
+    : { repo: image, tag: "latest" };
 }
 
 /**
@@ -94,13 +94,22 @@ export function pullError(
       ? { statusCode: classified.statusCode, cause: classified }
       : {};
   if (
-    /pull access denied|manifest unknown|not found|repository does not exist|unauthorized|denied/i.test(
+    /no basic auth credentials|unauthorized|authentication required|pull access denied|denied:/i.test(
       detail,
     )
   ) {
+    // dockerd 20.10 answers a pull without (valid) credentials with 500, which would be
+    // retried as a server error: no retry gets past a refusal.
+    return new EngineError(
+      "failed",
+      `cannot pull image ${image}: the registry refused access (${detail}); log in with docker login or check DOCKER_CONFIG`,
+      { ...options, retryable: false },
+    );
+  }
+  if (/manifest unknown|not found|repository does not exist|name unknown/i.test(detail)) {
     return new EngineError(
       "not-found",
-      `cannot pull image ${image}: ${detail} (check the image name and tag, and log in with docker login if the registry is private)`,
+      `cannot pull image ${image}: the registry has no such image (${detail}); check the image name and tag`,
       options,
     );
   }

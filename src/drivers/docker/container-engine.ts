@@ -60,6 +60,12 @@ export interface AttachOptions {
 export interface ImageInfo {
   readonly id: string;
   readonly sizeBytes: number;
+  /**
+   * When a name was last given to the image (`Metadata.LastTagTime`, ISO 8601): what
+   * compose's refresh pull policies compare with; `stack` tags after each pull so it is the
+   * last pull's time (a fresh pull alone leaves it unset on dockerd 20.10). Absent when unset.
+   */
+  readonly lastTagTime?: string;
 }
 
 /** One image build: the service's `build:` settings and the tag to give the result. */
@@ -99,6 +105,12 @@ export interface ContainerEngine {
     onProgress?: (p: PullProgress) => void,
     options?: { readonly signal?: AbortSignal },
   ): Promise<void>;
+  /** Pushes local tag `image` into its registry; returns the pushed manifest digest. */
+  pushImage(
+    image: string,
+    onProgress?: (p: PullProgress) => void,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<string | undefined>;
   /**
    * Builds `request.build` into the image `request.image`, labelled with `request.buildHash`;
    * `onProgress` gets each build output line as its `status`.

@@ -39,10 +39,11 @@ import { ApiDriver } from "../docker-api/api-driver.js";
 import type { DockerEnv } from "../docker-api/connection.js";
 import type { ConnectEngineOptions } from "../docker-api/engine-connection.js";
 import { remoteBindMountWarnings } from "../docker-api/remote-bind-mounts.js";
-import type { ContainerEngine } from "./container-engine.js";
+import type { ContainerEngine, ImageInfo } from "./container-engine.js";
 import { DockerEngine } from "./docker-engine.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
-import type { DockerOperation } from "./operations.js";
+import type { Cause, DockerOperation } from "./operations.js";
+import { neverPullIssues, policyPulls } from "./pull-policy.js";
 import { planRemove } from "./plan-remove.js";
 import { dockerDriverIssues, dockerDriverWarnings, engineWarnings } from "./preflight.js";
 import { reconcile } from "./reconcile.js";
@@ -76,12 +77,14 @@ function wantedObjects(spec: StackSpec): ObserveWants {
 export function dockerDeployment(
   engine: ContainerEngine,
   spec: StackSpec,
+  pulls: ReadonlyMap<string, Cause> = new Map(),
 ): Deployment<DockerObservedState, DockerOperation> {
   const wants = wantedObjects(spec);
   const deployment: Deployment<DockerObservedState, DockerOperation> = {
     spec,
     observe: () => engine.observe(spec.name, wants),
-    plan: (observed, options) => reconcile(spec, observed, options),
+    plan: (observed, options) =>
+      reconcile(spec, observed, options.firstRound === true ? { ...options, pulls } : options),
     runner: (plan, context) => dockerRunner(engine, plan, context),
     waitReady: (options) => waitForStack(spec, { ...options, engine }),
     watch: async (options) => {
@@ -108,7 +111,10 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
   }
 
   async preflight(spec: StackSpec): Promise<DriverIssues> {
-    const errors = dockerDriverIssues(spec);
+    const errors = [
+      ...dockerDriverIssues(spec),
+      ...neverPullIssues(spec, await this.imageInfos(spec, "never")),
+    ];
     // Errors need no engine; warnings that depend on the engine ask it (its identity is kept).
     if (errors.length > 0) return { errors, warnings: [], ignoredSettings: [] };
     const { kind, apiVersion } = await this.engine.identity();
@@ -129,7 +135,25 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
   ): Promise<Deployment> {
     // Secret and config content is read once, here: the runner writes it into each replica,
     // and its keyed digest joins the config hash so changed content rolls the service.
-    return dockerDeployment(this.engine, await withSecretContents(spec, env));
+    // pull_policy is decided once per deploy, by this clock and the images' last pulls.
+    const pulls = policyPulls(spec, await this.imageInfos(spec, "always", "refresh"), Date.now());
+    return dockerDeployment(this.engine, await withSecretContents(spec, env), pulls);
+  }
+
+  /** What the engine holds for the images of services with one of `policies`. */
+  private async imageInfos(
+    spec: StackSpec,
+    ...policies: readonly string[]
+  ): Promise<Map<string, ImageInfo | undefined>> {
+    const images = [
+      ...new Set(
+        Object.values(spec.services)
+          .filter((s) => s.pullPolicy !== undefined && policies.includes(s.pullPolicy))
+          .map((s) => s.image),
+      ),
+    ];
+    const infos = await Promise.all(images.map((i) => this.engine.imageInfo(i)));
+    return new Map(images.map((image, i) => [image, infos[i]]));
   }
 
   async planRemoval(stack: string, options: { readonly volumes: boolean }): Promise<Removal> {
@@ -341,6 +365,10 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
 
   pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
     return this.engine.pullImage(image, onProgress);
+  }
+
+  push(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined> {
+    return this.engine.pushImage(image, onProgress);
   }
 
   async build(

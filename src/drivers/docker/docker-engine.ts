@@ -18,7 +18,7 @@ import {
   type ProbeResult,
 } from "./stuck-leave.js";
 import pLimit from "p-limit";
-import { EngineError, InterruptedError } from "../../core/errors.js";
+import { EngineError } from "../../core/errors.js";
 import { stackFilter, LABELS } from "../docker-api/labels.js";
 import type {
   ContainerStats,
@@ -43,8 +43,7 @@ import type {
 } from "./container-engine.js";
 import type { DockerObservedState, ObserveWants } from "./observed-state.js";
 import type { NetworkSpec, RestartPolicySpec, StackSpec, VolumeSpec } from "../../model/types.js";
-import { buildQuery } from "./build-options.js";
-import { buildContextArchive } from "../../stackfile/build-context.js";
+import { buildImage } from "../docker-api/build-image.js";
 import { ingressCreatePlan } from "./ingress-config.js";
 import { isEngineErrorKind, toEngineError } from "../docker-api/classify-error.js";
 import type { DockerEnv } from "../docker-api/connection.js";
@@ -55,6 +54,7 @@ import { oneOffCreatePlan } from "./one-off-config.js";
 import { execInContainer, followTerminalSize, joinStreams } from "../docker-api/attach-streams.js";
 import { firstTarFile } from "./secret-files.js";
 import { pullImage } from "../docker-api/pull-image.js";
+import { pushImage } from "../docker-api/push-image.js";
 import { networkCreateBody, volumeCreateBody } from "../docker-api/network-config.js";
 import {
   normaliseImageId,
@@ -115,13 +115,6 @@ interface LeaveFacts {
   readonly version: string;
 }
 
-interface BuildMessage {
-  readonly stream?: string;
-  readonly status?: string;
-  readonly error?: string;
-  readonly errorDetail?: { readonly message?: string };
-}
-
 function isReadable(
   value: unknown,
 ): value is NodeJS.ReadableStream & AsyncIterable<Buffer | string> {
@@ -131,11 +124,6 @@ function isReadable(
 /** `{ abortSignal }` for a dockerode call when there is a signal: the request itself is aborted. */
 function abortable(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal === undefined ? {} : { abortSignal: signal };
-}
-
-/** Throws `InterruptedError` when `signal` aborted: what was being done stopped half way. */
-function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted === true) throw new InterruptedError(`interrupted ${what}`);
 }
 
 /** Destroys `stream` (ending its iteration) when `signal` aborts; returns the unsubscribe. */
@@ -411,6 +399,20 @@ export class DockerEngine implements ContainerEngine {
     );
   }
 
+  pushImage(
+    image: string,
+    onProgress?: (p: PullProgress) => void,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<string | undefined> {
+    return pushImage(
+      this.docker,
+      image,
+      onProgress,
+      (err, context) => this.fail(err, context),
+      options,
+    );
+  }
+
   async createNetwork(stack: string, network: NetworkSpec, configHash: string): Promise<void> {
     const body = networkCreateBody(stack, network, configHash, this.stackVersion);
     const context = `create network ${network.name}`;
@@ -539,55 +541,12 @@ export class DockerEngine implements ContainerEngine {
     );
   }
 
-  async buildImage(
+  buildImage(
     request: BuildRequest,
     onProgress?: (p: PullProgress) => void,
     options: { readonly signal?: AbortSignal } = {},
   ): Promise<void> {
-    const { build, image } = request;
-    const context = `build image ${image}`;
-    // Our own archive (not dockerode's packing of the directory): it can carry an inline
-    // Dockerfile, and it holds exactly the files the context hash covers.
-    const archive = await this.call(context, () => buildContextArchive(build));
-    let failure: string | undefined;
-    try {
-      const stream = await this.docker.buildImage(
-        archive.tar,
-        // Several tags go as repeated `t=` parameters (docker-modem sends a list that way);
-        // dockerode's type allows one.
-        {
-          ...buildQuery(image, build, {
-            ...build.labels,
-            [LABELS.buildHash]: request.buildHash,
-          }),
-          dockerfile: archive.dockerfile,
-          ...abortable(options.signal),
-        } as unknown as Dockerode.ImageBuildOptions,
-      );
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(
-          stream,
-          (err: Error | null) => (err ? reject(err) : resolve()),
-          (message: BuildMessage) => {
-            // Like a pull, a failed build still answers 200 and reports in-stream.
-            if (message.error !== undefined) {
-              failure ??= message.errorDetail?.message ?? message.error;
-              return;
-            }
-            for (const line of (message.stream ?? message.status ?? "").split("\n")) {
-              if (line.trim() !== "") onProgress?.({ image, status: line.trimEnd() });
-            }
-          },
-        );
-      });
-    } catch (err) {
-      throwIfAborted(options.signal, `building ${image}`);
-      throw this.fail(err, context);
-    }
-    // An aborted request ends the stream as if the build had finished.
-    throwIfAborted(options.signal, `building ${image}`);
-    if (failure !== undefined)
-      throw new EngineError("invalid", `${context} from ${build.context}: ${failure}`);
+    return buildImage(this.docker, request, onProgress, (err, c) => this.fail(err, c), options);
   }
 
   async startContainer(id: string): Promise<void> {
@@ -1027,8 +986,16 @@ export class DockerEngine implements ContainerEngine {
       const image = (await this.docker.getImage(reference).inspect()) as {
         Id: string;
         Size?: number;
+        Metadata?: { LastTagTime?: string };
       };
-      return { id: image.Id, sizeBytes: image.Size ?? 0 };
+      const tagged = image.Metadata?.LastTagTime;
+      // The zero time (`0001-01-01T00:00:00Z`) means never tagged.
+      const lastTagTime = tagged !== undefined && !tagged.startsWith("0001-") ? tagged : undefined;
+      return {
+        id: image.Id,
+        sizeBytes: image.Size ?? 0,
+        ...(lastTagTime !== undefined && { lastTagTime }),
+      };
     } catch (err) {
       const e = this.fail(err, `inspect image ${reference}`);
       if (e.kind === "not-found") return undefined;

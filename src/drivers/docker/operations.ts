@@ -38,7 +38,9 @@ export type Cause =
   /** The tag moved: `image changed: 1234abcd5678 -> 5678ef901234` (see imageChangedCause). */
   | "stale task"
   | "engine restart"
-  | `image changed: ${string}`;
+  | `image changed: ${string}`
+  /** A pull or build a service's `pull_policy` asks for: `pull_policy always`, ... */
+  | `pull_policy ${string}`;
 
 /** An image ID as `docker images` prints it: the first 12 hex digits, without `sha256:`. */
 export function shortImageId(id: string): string {

@@ -1,7 +1,7 @@
 import type { EngineKind } from "../../core/driver.js";
 import { ingressPorts } from "../../model/ingress.js";
 import type { SpecIssue, SpecWarning, StackSpec } from "../../model/types.js";
-import { unsupportedBuildSettings } from "./build-options.js";
+import { unsupportedBuildSettings } from "../docker-api/build-options.js";
 import { dockerUnsupportedSettings } from "./container-config.js";
 
 /**

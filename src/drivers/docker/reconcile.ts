@@ -308,7 +308,7 @@ function plural(n: number, word: string): string {
 interface Planning {
   readonly spec: StackSpec;
   readonly observed: DockerObservedState;
-  readonly options: PlanOptions;
+  readonly options: DockerPlanOptions;
   readonly b: Builder;
   readonly warnings: string[];
   readonly blockers: string[];
@@ -388,7 +388,7 @@ interface IngressPlan {
 export function reconcile(
   spec: StackSpec,
   observed: DockerObservedState,
-  options: PlanOptions,
+  options: DockerPlanOptions,
 ): Plan<DockerOperation> {
   const p = startPlanning(spec, observed, options);
   const oneShot = oneShotServices(spec);
@@ -427,7 +427,7 @@ export function reconcile(
 function startPlanning(
   spec: StackSpec,
   observed: DockerObservedState,
-  options: PlanOptions,
+  options: DockerPlanOptions,
 ): Planning {
   const blockers: string[] = [];
   const order = orderServices(spec.services);
@@ -671,6 +671,16 @@ function planVolumes(p: Planning): void {
   }
 }
 
+/** What the docker planner takes besides the core's plan options. */
+export interface DockerPlanOptions extends PlanOptions {
+  /**
+   * Images to pull although they may be present, with why (`pull_policy always`, a due
+   * refresh): decided by the deployment from the engine and the clock, passed in the first
+   * round only.
+   */
+  readonly pulls?: ReadonlyMap<string, Cause>;
+}
+
 /**
  * Which images the plan builds, and why: a service with `build:` gets its image built (never
  * pulled) when it is missing, when its build-hash label differs from the current build
@@ -696,7 +706,9 @@ function buildCauses(
         ? "content changed"
         : options.build === true
           ? "build requested"
-          : undefined;
+          : service.pullPolicy === "build" && options.firstRound === true
+            ? "pull_policy build"
+            : undefined;
     if (cause !== undefined) builds.set(service.image, cause);
   }
   return builds;
@@ -752,6 +764,13 @@ function planPulls(p: Planning, ingress: IngressPlan): void {
     }),
   );
   const present = new Set(p.observed.presentImages);
+  // pull_policy never: nothing pulls the image (preflight stopped the deploy if it is missing).
+  const never = new Set(
+    p.scope.flatMap((name) => {
+      const service = p.spec.services[name] as ServiceSpec;
+      return service.pullPolicy === "never" ? [service.image] : [];
+    }),
+  );
   const images = [
     ...new Set([
       ...p.scope
@@ -760,7 +779,9 @@ function planPulls(p: Planning, ingress: IngressPlan): void {
       ...(ingress.created ? [ingressImage(p.spec)] : []),
     ]),
   ]
-    .filter((image) => image !== "" && !present.has(image) && !built.has(image))
+    .filter(
+      (image) => image !== "" && !present.has(image) && !built.has(image) && !never.has(image),
+    )
     .sort(compareStrings);
   for (const image of images) {
     p.b.add({
@@ -770,6 +791,14 @@ function planPulls(p: Planning, ingress: IngressPlan): void {
       cause: "image missing",
       after: [],
     });
+  }
+  // Pulls a service's pull_policy asks for, of images the planned services run.
+  const used = new Set(p.scope.map((name) => (p.spec.services[name] as ServiceSpec).image));
+  for (const [image, cause] of [...(p.options.pulls ?? new Map<string, Cause>())].sort(([a], [b]) =>
+    compareStrings(a, b),
+  )) {
+    if (!used.has(image) || built.has(image) || p.b.has(`image:${image}:pull`)) continue;
+    p.b.add({ id: `image:${image}:pull`, kind: "pull-image", image, cause, after: [] });
   }
 }
 

@@ -6,6 +6,7 @@ import type { OperationLease, OperationRunner, RunContext } from "../../core/dri
 import { EngineError, InterruptedError, StepFailure } from "../../core/errors.js";
 import type { Plan } from "../../core/operation.js";
 import { stepCalls, type StepCall } from "../../core/retry-policy.js";
+import { imageProgressEvent } from "../../progress/image-progress.js";
 import { buildConfigHash, serviceConfigHash } from "../../model/config-hash.js";
 import { runNetworkOperation } from "../docker-api/network-operations.js";
 import { STALE_TASK_PATTERN } from "../docker-api/classify-error.js";
@@ -56,14 +57,7 @@ async function runOperation(
       await call(`pulling image ${op.image}`, () =>
         engine.pullImage(
           op.image,
-          (p) =>
-            sink.emit({
-              type: "pull-progress",
-              image: p.image,
-              status: p.status,
-              ...(p.currentBytes === undefined ? {} : { currentBytes: p.currentBytes }),
-              ...(p.totalBytes === undefined ? {} : { totalBytes: p.totalBytes }),
-            }),
+          (p) => sink.emit(imageProgressEvent("pull-progress", p)),
           signal === undefined ? {} : { signal },
         ),
       );

@@ -1,4 +1,6 @@
 import type { SpecIssue, SpecWarning, StackSpec } from "../../model/types.js";
+import { builtImageName } from "../../stackfile/normalise.js";
+import { unsupportedBuildSettings } from "../docker-api/build-options.js";
 import { swarmUnsupportedSettings } from "./service-spec.js";
 
 /** What the swarm driver check found: errors stop the deploy, warnings are shown. */
@@ -9,8 +11,8 @@ export interface SwarmDriverIssues {
 
 /**
  * Checks a spec against what Docker Swarm can do, before any engine call. Errors: `build:`
- * (swarm nodes cannot build; build and push the image first) and `network_mode:` (tasks
- * always join networks). Warnings, for settings swarm ignores: `container_name` (swarm
+ * without an `image:` naming a registry repository (the manager builds and pushes it, the
+ * nodes pull it) and `network_mode:` (tasks always join networks). Warnings, for settings swarm ignores: `container_name` (swarm
  * names tasks), `links` (use the service name or a network alias), `privileged`, `pid`,
  * a published port bound to one host address. With `nodes` known, a replicated service
  * whose `max_replicas_per_node` times the node count is below its replicas gets a warning:
@@ -21,11 +23,18 @@ export function swarmDriverIssues(spec: StackSpec, nodes?: number): SwarmDriverI
   const warnings: SpecWarning[] = [];
   for (const s of Object.values(spec.services).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const at = `services.${s.name}`;
-    if (s.build !== undefined)
-      errors.push({
-        path: `${at}.build`,
-        message: `build is not supported on swarm: every node needs the image; build it, push it to a registry the nodes reach, and give only image:`,
-      });
+    if (s.build !== undefined) {
+      // The manager builds and pushes; every node pulls the pushed image by digest. An
+      // image named after the stack has no registry to go to.
+      if (s.image === builtImageName(spec.name, s.name))
+        errors.push({
+          path: `${at}.build`,
+          message: `build on swarm needs image: naming a repository in a registry every node can pull from (e.g. registry.example.com:5000/${s.name}:1): stack builds it on the manager, pushes it there, then deploys`,
+        });
+      else
+        for (const message of unsupportedBuildSettings(s.build))
+          warnings.push({ path: `${at}.build`, message });
+    }
     if (s.networkMode !== undefined)
       errors.push({
         path: `${at}.network_mode`,
@@ -48,6 +57,11 @@ export function swarmDriverIssues(spec: StackSpec, nodes?: number): SwarmDriverI
       });
     if (s.pid !== undefined)
       warnings.push({ path: `${at}.pid`, message: `pid is ignored on swarm` });
+    if (s.pullPolicy !== undefined && s.pullPolicy !== "build")
+      warnings.push({
+        path: `${at}.pull_policy`,
+        message: `pull_policy is ignored on swarm: each node pulls the image when it starts a task, pinned to a digest by --resolve-image`,
+      });
     s.ports.forEach((p, i) => {
       if (p.hostIp !== undefined && p.hostIp !== "" && p.hostIp !== "0.0.0.0")
         warnings.push({

@@ -6,6 +6,7 @@
 import type { OperationRunner, RunContext } from "../../core/driver.js";
 import { inContext, stepCalls } from "../../core/retry-policy.js";
 import { runNetworkOperation } from "../docker-api/network-operations.js";
+import type { EncodedAuth } from "../docker-api/registry-header.js";
 import type { SwarmOperation } from "./operations.js";
 import { waitSwarmReady } from "./readiness.js";
 import type { ServiceEngine } from "./service-engine.js";
@@ -17,15 +18,19 @@ const SWARM_READY_TIMEOUT_MS = 180_000;
 export function swarmRunner(
   engine: ServiceEngine,
   ctx: RunContext,
+  auths: ReadonlyMap<string, EncodedAuth> = new Map(),
 ): OperationRunner<SwarmOperation> {
-  return { run: (op) => runOperation(op, engine, ctx) };
+  return { run: (op) => runOperation(op, engine, ctx, auths) };
 }
 
 async function runOperation(
   op: SwarmOperation,
   engine: ServiceEngine,
   ctx: RunContext,
+  auths: ReadonlyMap<string, EncodedAuth>,
 ): Promise<void> {
+  // `--with-registry-auth`: the credentials for the service's image go with it to the swarm.
+  const authOf = (service: string) => auths.get(spec.services[service]?.image ?? "");
   const { spec, sink, signal } = ctx;
   const call = stepCalls(op.id, ctx);
   switch (op.kind) {
@@ -56,13 +61,15 @@ async function runOperation(
       return;
     }
     case "create-service":
-      await call(`creating service ${op.name}`, () => engine.createService(spec, op.service));
+      await call(`creating service ${op.name}`, () =>
+        engine.createService(spec, op.service, authOf(op.service)),
+      );
       return;
     case "update-service":
       // Not retried blindly: a retry would send a stale version ("update out of sequence");
       // the next converge round observes the new version and plans again.
       try {
-        await engine.updateService(spec, op.service, op.serviceId, op.version);
+        await engine.updateService(spec, op.service, op.serviceId, op.version, authOf(op.service));
       } catch (error) {
         throw inContext(`updating service ${op.name}`, error);
       }

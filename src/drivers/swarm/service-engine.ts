@@ -3,6 +3,8 @@
  * configs on a swarm manager, and the tasks swarm runs for them. `SwarmEngine` implements it
  * over dockerode. Every method throws `EngineError` only; removing something missing succeeds.
  */
+import type { BuildRequest } from "../docker-api/build-image.js";
+import type { EncodedAuth } from "../docker-api/registry-header.js";
 import type {
   EngineEvent,
   EngineInfo,
@@ -45,10 +47,22 @@ export interface ServiceEngine {
   ): Promise<SwarmDesiredState>;
   createNetwork(stack: string, network: NetworkSpec, configHash: string): Promise<void>;
   removeNetwork(idOrName: string): Promise<void>;
-  /** Creates service `service` of `spec`. */
-  createService(spec: StackSpec, service: string): Promise<void>;
-  /** Updates service `id` to the spec of `service`, sending the observed `version`. */
-  updateService(spec: StackSpec, service: string, id: string, version: number): Promise<void>;
+  /**
+   * Creates service `service` of `spec`; with `auth`, the swarm keeps those registry
+   * credentials with the service and hands them to the node of each task (never shown).
+   */
+  createService(spec: StackSpec, service: string, auth?: EncodedAuth): Promise<void>;
+  /**
+   * Updates service `id` to the spec of `service`, sending the observed `version`; without
+   * `auth` the swarm keeps the credentials stored with the service.
+   */
+  updateService(
+    spec: StackSpec,
+    service: string,
+    id: string,
+    version: number,
+    auth?: EncodedAuth,
+  ): Promise<void>;
   removeService(id: string): Promise<void>;
   /** Creates the secret / config `key` of `spec` under its content-hashed name. */
   createSecret(spec: StackSpec, key: string): Promise<void>;
@@ -91,6 +105,18 @@ export interface ServiceEngine {
   /** The labels of service `id` and its published ports as swarm assigned them. */
   serviceEndpoint(id: string): Promise<SwarmServiceEndpoint | undefined>;
   pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /** Pushes local tag `image` into its registry; returns the pushed manifest digest. */
+  pushImage(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined>;
+  /** Builds `request` on the engine talked to (a manager), as the docker driver builds. */
+  buildImage(request: BuildRequest, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /** The build-hash label of local image `reference`; undefined when missing or unlabelled. */
+  imageBuildHash(reference: string): Promise<string | undefined>;
+  /**
+   * The manifest digest the registry of `image` holds for its tag, asked through the engine
+   * (`GET /distribution/{name}/json`) with `auth`; `EngineError` when it cannot tell
+   * (`not-found` for a missing tag or repository).
+   */
+  distributionDigest(image: string, auth?: EncodedAuth): Promise<string>;
   imageInfo(
     reference: string,
   ): Promise<{ readonly id: string; readonly sizeBytes: number } | undefined>;

@@ -4,6 +4,7 @@
  * rolls the tasks; this driver plans at the service level and follows the rollouts.
  */
 import type {
+  BuildOptions,
   ControlAction,
   ControlOptions,
   ControlOutcome,
@@ -14,6 +15,7 @@ import type {
   ImageRow,
   OneOffOptions,
   ProcessList,
+  PrepareOptions,
   PublishedAddress,
   PullProgress,
   Removal,
@@ -43,6 +45,11 @@ import { planRemoveSwarm, reconcileSwarm } from "./reconcile.js";
 import { swarmRunner } from "./run-operation.js";
 import type { ServiceEngine, SwarmObserveWants } from "./service-engine.js";
 import { SwarmEngine } from "./swarm-engine.js";
+import { withContextHashes } from "../../stackfile/build-context.js";
+import { builtImageName } from "../../stackfile/normalise.js";
+import { buildConfigHash } from "../../model/config-hash.js";
+import { prepareSwarmImages } from "./prepare-images.js";
+import type { EncodedAuth } from "../docker-api/registry-header.js";
 
 /** External networks, secrets and configs of the deploy, to check for existence. */
 function wantedObjects(spec: StackSpec, desired: SwarmDesiredState): SwarmObserveWants {
@@ -67,13 +74,14 @@ export function swarmDeployment(
   engine: ServiceEngine,
   spec: StackSpec,
   desired: SwarmDesiredState,
+  auths: ReadonlyMap<string, EncodedAuth> = new Map(),
 ): Deployment<SwarmObservedState, SwarmOperation> {
   const wants = wantedObjects(spec, desired);
   return {
     spec,
     observe: () => engine.observe(spec.name, wants),
     plan: (observed, options) => reconcileSwarm(spec, desired, observed, options),
-    runner: (_plan, context) => swarmRunner(engine, context),
+    runner: (_plan, context) => swarmRunner(engine, context, auths),
     // Every service runs its desired tasks of the new spec and no rollout is under way; a
     // paused or rolled-back update fails naming the service and the task error.
     waitReady: (options) =>
@@ -128,8 +136,18 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
   async prepare(
     spec: StackSpec,
     env: Readonly<Record<string, string | undefined>>,
+    options: PrepareOptions = {},
   ): Promise<Deployment> {
-    return swarmDeployment(this.engine, spec, await this.engine.desiredState(spec, env));
+    // Images first: built and pushed, tags pinned to digests, so the desired service bodies
+    // (and their hashes) name what every node will run.
+    const observed = await this.engine.observe(spec.name);
+    const images = await prepareSwarmImages(this.engine, spec, observed.services, options);
+    return swarmDeployment(
+      this.engine,
+      images.spec,
+      await this.engine.desiredState(images.spec, env),
+      images.auths,
+    );
   }
 
   async planRemoval(stack: string, options: { readonly volumes: boolean }): Promise<Removal> {
@@ -411,9 +429,32 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
     return this.engine.pullImage(image, onProgress);
   }
 
-  async build(): Promise<void> {
-    throw new UnsupportedError(
-      "swarm services run images every node can pull: build with the docker driver (stack build --driver docker) and push to a registry, or name a registry image",
+  push(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined> {
+    return this.engine.pushImage(image, onProgress);
+  }
+
+  async build(
+    spec: StackSpec,
+    service: string,
+    options: BuildOptions,
+    onProgress?: (p: PullProgress) => void,
+  ): Promise<void> {
+    // Built on the manager talked to; `stack push` (or a deploy) makes it reach the nodes.
+    const s = (await withContextHashes(spec)).services[service];
+    if (s?.build === undefined)
+      throw new EngineError("invalid", `service "${service}" has no build: section`);
+    if (s.image === builtImageName(spec.name, service))
+      throw new UnsupportedError(
+        `service ${service} builds an image no swarm node can pull: give it image: naming a repository in a registry the nodes reach (e.g. registry.example.com:5000/${service}:1); stack builds it on the manager and pushes it there`,
+      );
+    const build = {
+      ...s.build,
+      ...(options.noCache === true && { noCache: true }),
+      ...(options.pull === true && { pull: true }),
+    };
+    await this.engine.buildImage(
+      { image: s.image, build, buildHash: buildConfigHash(s.build) },
+      onProgress,
     );
   }
 }

@@ -23,6 +23,10 @@ import type {
 import { execInContainer } from "../docker-api/attach-streams.js";
 import { withEventDetails, type RawEventDetails } from "../docker-api/event-details.js";
 import { pullImage } from "../docker-api/pull-image.js";
+import { pushImage } from "../docker-api/push-image.js";
+import { engineMessage } from "../docker-api/classify-error.js";
+import { buildImage, type BuildRequest } from "../docker-api/build-image.js";
+import type { EncodedAuth } from "../docker-api/registry-header.js";
 import { oneOffService, type OneOffSettings } from "../../model/one-off.js";
 import type { SwarmDesiredState, SwarmObservedState } from "./observed-state.js";
 import type { NetworkSpec, StackSpec } from "../../model/types.js";
@@ -341,10 +345,16 @@ export class SwarmEngine implements ServiceEngine {
     });
   }
 
-  async createService(spec: StackSpec, service: string): Promise<void> {
-    const body = await this.serviceBody(spec, service);
+  async createService(spec: StackSpec, service: string, auth?: EncodedAuth): Promise<void> {
+    const body = (await this.serviceBody(
+      spec,
+      service,
+    )) as unknown as Dockerode.CreateServiceOptions;
+    // With credentials the request carries X-Registry-Auth (dockerode sends `base64` as is).
     await this.call(`create service ${body.Name}`, () =>
-      this.docker.createService(body as unknown as Dockerode.CreateServiceOptions),
+      auth === undefined
+        ? this.docker.createService(body)
+        : this.docker.createService(auth as Dockerode.AuthConfig, body),
     );
   }
 
@@ -353,13 +363,63 @@ export class SwarmEngine implements ServiceEngine {
     service: string,
     id: string,
     version: number,
+    auth?: EncodedAuth,
   ): Promise<void> {
     const body = await this.serviceBody(spec, service);
+    const update = { ...body, version } as unknown as Dockerode.ServiceSpec & { version: number };
     await this.call(`update service ${body.Name}`, () =>
-      this.docker
-        .getService(id)
-        .update({ ...body, version } as unknown as Dockerode.ServiceSpec & { version: number }),
+      auth === undefined
+        ? this.docker.getService(id).update(update)
+        : // dockerode's type has no (auth, options) overload; its code takes one.
+          (
+            this.docker.getService(id).update as unknown as (
+              auth: unknown,
+              options: unknown,
+            ) => Promise<unknown>
+          ).call(this.docker.getService(id), auth, update),
     );
+  }
+
+  buildImage(request: BuildRequest, onProgress?: (p: PullProgress) => void): Promise<void> {
+    return buildImage(this.docker, request, onProgress, (err, context) =>
+      toEngineError(err, context, this.address),
+    );
+  }
+
+  async imageBuildHash(reference: string): Promise<string | undefined> {
+    try {
+      const image = (await this.docker.getImage(reference).inspect()) as {
+        Config?: { Labels?: Record<string, string> | null };
+      };
+      return image.Config?.Labels?.[LABELS.buildHash];
+    } catch (err) {
+      const e = toEngineError(err, `inspect image ${reference}`, this.address);
+      if (e.kind === "not-found") return undefined;
+      throw e;
+    }
+  }
+
+  async distributionDigest(image: string, auth?: EncodedAuth): Promise<string> {
+    const context = `resolve image ${image}`;
+    try {
+      const answer = (await this.docker
+        .getImage(image)
+        .distribution(auth === undefined ? {} : { authconfig: auth })) as {
+        Descriptor?: { digest?: string };
+      };
+      const digest = answer.Descriptor?.digest;
+      if (digest === undefined)
+        throw new EngineError("server", `${context}: no digest in the answer`);
+      return digest;
+    } catch (err) {
+      if (err instanceof EngineError) throw err;
+      const e = toEngineError(err, context, this.address);
+      // A missing tag is 404; a registry refusing or unreachable is 500 (docs/registry.md).
+      throw new EngineError(e.kind, `${context}: ${engineMessage(err) ?? e.message}`, {
+        ...(e.statusCode !== undefined && { statusCode: e.statusCode }),
+        retryable: false,
+      });
+    }
   }
 
   async removeService(id: string): Promise<void> {
@@ -819,6 +879,12 @@ export class SwarmEngine implements ServiceEngine {
 
   pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
     return pullImage(this.docker, image, onProgress, (err, context) =>
+      toEngineError(err, context, this.address),
+    );
+  }
+
+  pushImage(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined> {
+    return pushImage(this.docker, image, onProgress, (err, context) =>
       toEngineError(err, context, this.address),
     );
   }

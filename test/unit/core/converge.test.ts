@@ -82,7 +82,7 @@ describe("converge (injected planner)", () => {
     });
     expect(result.plan.operations.map((op) => op.id)).toEqual(["network:default:create"]);
     expect(planner.options).toEqual([
-      { prune: false, forceRecreate: true },
+      { prune: false, forceRecreate: true, firstRound: true },
       { prune: false },
       { prune: false },
     ]);

@@ -39,6 +39,40 @@ describe("PlainSink hook output", () => {
   });
 });
 
+describe("PlainSink layers", () => {
+  it("prints a line per layer and status (a download's size once), pushes as pushes", () => {
+    const out: string[] = [];
+    const sink = new PlainSink((line) => out.push(line));
+    const layer = (status: string, currentBytes?: number) => ({
+      id: "f8f49f90413a",
+      status,
+      ...(currentBytes !== undefined && { currentBytes, totalBytes: 3_000_000 }),
+    });
+    for (const [status, bytes] of [
+      ["Downloading", 1000],
+      ["Downloading", 2000],
+      ["Download complete", 3_000_000],
+      ["Pull complete", 3_000_000],
+    ] as const)
+      sink.emit({
+        type: "pull-progress",
+        image: "r/a:1",
+        status: "pulling",
+        layer: layer(status, bytes),
+      });
+    sink.emit({ type: "push-progress", image: "r/a:1", status: "x", layer: layer("Pushed") });
+    expect(out.join("")).toBe(
+      [
+        "  pull    r/a:1: layer f8f49f90413a: Downloading (3.0MB)",
+        "  pull    r/a:1: layer f8f49f90413a: Download complete",
+        "  pull    r/a:1: layer f8f49f90413a: Pull complete",
+        "  push    r/a:1: layer f8f49f90413a: Pushed",
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
 describe("JsonSink", () => {
   it("writes a hook's line as a hook-output object", () => {
     const out: string[] = [];

@@ -259,7 +259,7 @@ services:
 describe("validateDocument: keys stack does not act on yet", () => {
   it("names them in one warning per service, network and secret, and one for the top level", () => {
     expect(warningsOf(fixture("valid/ignored-keys.yml"))).toEqual([
-      "stack.yml:5:5 services.web uses keys stack does not act on yet: networks.front.priority, platform, ports[].app_protocol, ports[].name, pull_policy",
+      "stack.yml:5:5 services.web uses keys stack does not act on yet: networks.front.priority, platform, ports[].app_protocol, ports[].name",
       "stack.yml:31:5 networks.front uses a key stack does not act on yet: enable_ipv4",
       "stack.yml:35:5 secrets.token uses a key stack does not act on yet: template_driver",
       "stack.yml:36:1 the file uses a top-level key stack does not act on yet: models",

@@ -45,14 +45,57 @@ describe("deploy view model", () => {
     expect(deployView(state, 2000).pulls).toEqual([
       {
         image: "redis:7",
+        direction: "pull",
         status: "Downloading",
         done: false,
         fraction: 0.25,
         bytes: "5.0MiB / 20.0MiB",
+        layers: [],
       },
     ]);
     state = reduceDeploy(state, { type: "op-done", op: pull, ms: 3000 }, 5000);
     expect(deployView(state, 5000).pulls[0]!.done).toBe(true);
+  });
+
+  it("gives each layer moving bytes a bar of its own; a push is a push", () => {
+    const layer = (id: string, status: string, currentBytes?: number) => ({
+      id,
+      status,
+      ...(currentBytes !== undefined && { currentBytes, totalBytes: 4 * 1024 * 1024 }),
+    });
+    const state = replay([
+      {
+        type: "pull-progress",
+        image: "r/a:1",
+        status: "s",
+        layer: layer("aaaaaaaaaaaa", "Already exists"),
+      },
+      {
+        type: "pull-progress",
+        image: "r/a:1",
+        status: "s",
+        layer: layer("bbbbbbbbbbbb", "Downloading", 1024 * 1024),
+      },
+      {
+        type: "pull-progress",
+        image: "r/a:1",
+        status: "s",
+        layer: layer("bbbbbbbbbbbb", "Downloading", 2 * 1024 * 1024),
+      },
+      {
+        type: "push-progress",
+        image: "r/a:1",
+        status: "s",
+        layer: layer("cccccccccccc", "Pushing", 1024 * 1024),
+      },
+    ]);
+    const pulls = deployView(state, 0).pulls;
+    expect(
+      pulls.map((p) => [p.direction, p.layers.map((l) => [l.id, l.fraction, l.bytes])]),
+    ).toEqual([
+      ["pull", [["bbbbbbbbbbbb", 0.5, "2.0MiB / 4.0MiB"]]],
+      ["push", [["cccccccccccc", 0.25, "1.0MiB / 4.0MiB"]]],
+    ]);
   });
 
   it("tracks builds as builds: the current step and the last line it printed, not a pull", () => {

@@ -13,13 +13,12 @@ describe("swarmDriverIssues", () => {
     expect(swarmDriverIssues(spec).warnings).toEqual([]);
   });
 
-  it("rejects build and network_mode, warns about what swarm ignores and about too few nodes", () => {
+  it("rejects build without a registry image and network_mode, warns about what swarm ignores and about too few nodes", () => {
+    const build = { context: "/src", dockerfile: "Dockerfile", args: {}, labels: {} };
     const spec = stackSpec({
       services: [
-        serviceSpec("a", {
-          build: { context: "/src", dockerfile: "Dockerfile", args: {}, labels: {} },
-          networkMode: "host",
-        }),
+        serviceSpec("a", { build, image: "demo-a", networkMode: "host" }),
+        serviceSpec("r", { build, image: "127.0.0.1:15410/team/r:1", pullPolicy: "always" }),
         serviceSpec("b", {
           containerName: "bee",
           links: [{ service: "a", alias: "x" }],
@@ -28,12 +27,17 @@ describe("swarmDriverIssues", () => {
         }),
       ],
     });
+    expect(spec.name).toBe("demo");
     const { errors, warnings } = swarmDriverIssues(spec, 2);
     expect(errors.map((e) => e.path)).toEqual(["services.a.build", "services.a.network_mode"]);
+    expect(errors[0]?.message).toContain(
+      "stack builds it on the manager, pushes it there, then deploys",
+    );
     expect(warnings.map((w) => w.path)).toEqual([
       "services.b.container_name",
       "services.b.links",
       "services.b.deploy.placement.max_replicas_per_node",
+      "services.r.pull_policy",
     ]);
     expect(warnings[2]?.message).toBe(
       "5 replicas with at most 2 per node need 3 nodes; the swarm has 2, so 1 task(s) will stay pending",

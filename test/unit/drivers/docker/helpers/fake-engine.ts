@@ -440,6 +440,12 @@ export class FakeEngine implements ContainerEngine {
     if (!this.images.has(image)) this.images.set(image, { id: this.newImageId() });
   }
 
+  async pushImage(image: string): Promise<string | undefined> {
+    await this.enter("pushImage", image, true);
+    this.calls.push(`push ${image}`);
+    return undefined;
+  }
+
   async createNetwork(stack: string, network: NetworkSpec, configHash: string): Promise<void> {
     await this.enter("createNetwork", network.name, true);
     this.calls.push(`create network ${network.name}`);

@@ -326,6 +326,16 @@ export class FakeSwarm implements ServiceEngine {
     return undefined;
   }
   async pullImage(): Promise<void> {}
+  async pushImage(): Promise<string | undefined> {
+    return undefined;
+  }
+  async buildImage(): Promise<void> {}
+  async imageBuildHash(): Promise<string | undefined> {
+    return undefined;
+  }
+  async distributionDigest(image: string): Promise<string> {
+    throw new EngineError("server", `resolve image ${image}: no registry in unit tests`);
+  }
   async imageInfo() {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   buildQuery,
   unsupportedBuildSettings,
-} from "../../../../src/drivers/docker/build-options.js";
+} from "../../../../src/drivers/docker-api/build-options.js";
 import type { BuildSpec } from "../../../../src/model/types.js";
 
 const base: BuildSpec = { context: "/ctx", dockerfile: "Dockerfile", args: { A: "1" }, labels: {} };
