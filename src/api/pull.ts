@@ -1,10 +1,8 @@
-import pLimit from "p-limit";
 import type { Driver, RetryBounds } from "../core/driver.js";
-import { withRetry } from "../core/retry-policy.js";
 import { imageProgressEvent } from "../progress/image-progress.js";
-import { EngineError } from "../core/errors.js";
 import type { StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
+import { transferImages, type TransferFailure } from "./transfer-images.js";
 
 /** What `stack pull` asks for. */
 export interface PullImagesOptions {
@@ -22,7 +20,7 @@ export interface PullImagesOptions {
 /** What `stack pull` did. */
 export interface PullResult {
   readonly pulled: readonly string[];
-  readonly failed: readonly { readonly image: string; readonly message: string }[];
+  readonly failed: readonly TransferFailure[];
 }
 
 /** Images pulled at once. */
@@ -31,8 +29,9 @@ const PULL_CONCURRENCY = 4;
 /**
  * Pulls the images of the stack's services (each image once) onto the driver's engine, with
  * progress on `sink`; services that build their image are skipped (`stack build` makes
- * them). Without `ignoreFailures` the first failure is thrown once the pulls running with it
- * ended; with it, failures are reported and returned.
+ * them, and so are `pull_policy: never` ones). A failed image is reported (an error, or a
+ * warning with `ignoreFailures`) and returned while the others go on; see
+ * {@link transferImages}.
  */
 export async function pullImages(options: PullImagesOptions): Promise<PullResult> {
   const { driver, spec, sink } = options;
@@ -57,39 +56,15 @@ export async function pullImages(options: PullImagesOptions): Promise<PullResult
     }
     if (!images.includes(service.image)) images.push(service.image);
   }
-  const limit = pLimit(PULL_CONCURRENCY);
-  const pulled: string[] = [];
-  const failed: { image: string; message: string }[] = [];
-  await Promise.all(
-    images.map((image) =>
-      limit(async () => {
-        try {
-          // Transient failures (registry or engine unreachable, 5xx) are retried with backoff;
-          // a refusal or a missing tag fails at once (the pull classifies them).
-          await withRetry(
-            () => driver.pull(image, (p) => sink.emit(imageProgressEvent("pull-progress", p))),
-            {
-              ...options.retry,
-              onRetry: (error, attempt) =>
-                sink.emit({
-                  type: "warning",
-                  message: `${error.message}: retrying (attempt ${attempt + 1})`,
-                }),
-            },
-          );
-          pulled.push(image);
-          sink.emit({ type: "info", message: `pulled ${image}` });
-        } catch (err) {
-          // The engine itself unreachable is the command's failure (exit 3), not one image's.
-          if (!(err instanceof EngineError) || err.kind === "unavailable") throw err;
-          failed.push({ image, message: err.message });
-          sink.emit({
-            type: options.ignoreFailures === true ? "warning" : "error",
-            message: err.message,
-          });
-        }
-      }),
-    ),
-  );
-  return { pulled: pulled.sort(), failed: failed.sort((a, b) => a.image.localeCompare(b.image)) };
+  const { done, failed } = await transferImages({
+    images,
+    concurrency: PULL_CONCURRENCY,
+    transfer: (image) =>
+      driver.pull(image, (p) => sink.emit(imageProgressEvent("pull-progress", p))),
+    done: (image) => `pulled ${image}`,
+    sink,
+    ...(options.ignoreFailures !== undefined && { ignoreFailures: options.ignoreFailures }),
+    ...(options.retry !== undefined && { retry: options.retry }),
+  });
+  return { pulled: done.map((d) => d.image), failed };
 }

@@ -1,12 +1,10 @@
-import pLimit from "p-limit";
 import type { Driver, RetryBounds } from "../core/driver.js";
-import { EngineError } from "../core/errors.js";
-import { withRetry } from "../core/retry-policy.js";
 import type { StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
 import { imageProgressEvent } from "../progress/image-progress.js";
 import { SpecError } from "../stackfile/errors.js";
 import { builtImageName } from "../stackfile/normalise.js";
+import { transferImages, type TransferFailure } from "./transfer-images.js";
 
 /** What `stack push` asks for. */
 export interface PushImagesOptions {
@@ -24,7 +22,7 @@ export interface PushImagesOptions {
 /** What `stack push` did: each image pushed with the digest the registry stored. */
 export interface PushResult {
   readonly pushed: readonly { readonly image: string; readonly digest?: string }[];
-  readonly failed: readonly { readonly image: string; readonly message: string }[];
+  readonly failed: readonly TransferFailure[];
 }
 
 /** Images pushed at once (the engine itself moves a few layers of each at a time). */
@@ -70,43 +68,21 @@ export async function pushImages(options: PushImagesOptions): Promise<PushResult
   const images = imagesToPush(spec, options.services);
   if (images.length === 0)
     sink.emit({ type: "info", message: "no service builds a named image: nothing to push" });
-  const limit = pLimit(PUSH_CONCURRENCY);
-  const pushed: { image: string; digest?: string }[] = [];
-  const failed: { image: string; message: string }[] = [];
-  await Promise.all(
-    images.map((image) =>
-      limit(async () => {
-        try {
-          const digest = await withRetry(
-            () => driver.push(image, (p) => sink.emit(imageProgressEvent("push-progress", p))),
-            {
-              ...options.retry,
-              onRetry: (error, attempt) =>
-                sink.emit({
-                  type: "warning",
-                  message: `${error.message}: retrying (attempt ${attempt + 1})`,
-                }),
-            },
-          );
-          pushed.push({ image, ...(digest !== undefined && { digest }) });
-          sink.emit({
-            type: "info",
-            message: `pushed ${image}${digest === undefined ? "" : ` (${digest})`}`,
-          });
-        } catch (err) {
-          // The engine itself unreachable is the command's failure (exit 3), not one image's.
-          if (!(err instanceof EngineError) || err.kind === "unavailable") throw err;
-          failed.push({ image, message: err.message });
-          sink.emit({
-            type: options.ignoreFailures === true ? "warning" : "error",
-            message: err.message,
-          });
-        }
-      }),
-    ),
-  );
+  const { done, failed } = await transferImages({
+    images,
+    concurrency: PUSH_CONCURRENCY,
+    transfer: (image) =>
+      driver.push(image, (p) => sink.emit(imageProgressEvent("push-progress", p))),
+    done: (image, digest) => `pushed ${image}${digest === undefined ? "" : ` (${digest})`}`,
+    sink,
+    ...(options.ignoreFailures !== undefined && { ignoreFailures: options.ignoreFailures }),
+    ...(options.retry !== undefined && { retry: options.retry }),
+  });
   return {
-    pushed: pushed.sort((a, b) => a.image.localeCompare(b.image)),
-    failed: failed.sort((a, b) => a.image.localeCompare(b.image)),
+    pushed: done.map(({ image, result }) => ({
+      image,
+      ...(result !== undefined && { digest: result }),
+    })),
+    failed,
   };
 }

@@ -4,6 +4,7 @@ import type {
   LockOptions,
   LockOwner,
   LogLine,
+  PullProgress,
   StackLock,
   StackSummary,
 } from "../../core/driver.js";
@@ -23,12 +24,16 @@ export interface ReadingEngine {
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent>;
   /** The engine objects stack locks are made of (volumes on a plain engine, configs on a swarm). */
   lockStore(): LockStore;
+  pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /** Pushes `image` into its registry; the digest the registry stored. */
+  pushImage(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined>;
 }
 
 /**
  * What the Docker-API drivers share: the engine's address, ping, the stack list, logs,
- * events and the stack lock come straight from their engine client; each driver adds the
- * rest of `Driver`.
+ * events, the stack lock, pull and push come straight from their engine client (on a swarm,
+ * the manager talked to pulls; every other node pulls when it starts a task); each driver
+ * adds the rest of `Driver`.
  */
 export abstract class ApiDriver<E extends ReadingEngine> {
   constructor(readonly engine: E) {}
@@ -54,6 +59,14 @@ export abstract class ApiDriver<E extends ReadingEngine> {
 
   events(stack: string, signal: AbortSignal): AsyncIterable<EngineEvent> {
     return this.engine.events(stack, signal);
+  }
+
+  pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    return this.engine.pullImage(image, onProgress);
+  }
+
+  push(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined> {
+    return this.engine.pushImage(image, onProgress);
   }
 
   lock(stack: string, owner: LockOwner, options?: LockOptions): Promise<StackLock> {

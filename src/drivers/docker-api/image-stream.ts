@@ -9,6 +9,7 @@
  * - a push's `current` can exceed `total` (total is the uncompressed size): clamped;
  * - a push ends with an `aux` line carrying the pushed manifest digest.
  */
+import type Dockerode from "dockerode";
 import type { LayerProgress, PullProgress } from "../../core/driver.js";
 
 /** One line of the engine's JSON progress stream. */
@@ -126,4 +127,27 @@ export class ImageStreamTracker {
 export function streamErrorMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
+}
+
+/**
+ * Reads a pull or push progress `stream` of `docker` to its end through `tracker`, handing
+ * each report to `onProgress`; resolves when the engine ends the stream (a failure reported
+ * in-stream is left in `tracker.failure`), rejects when the stream itself breaks.
+ */
+export function followImageStream(
+  docker: Dockerode,
+  stream: NodeJS.ReadableStream,
+  tracker: ImageStreamTracker,
+  onProgress: ((p: PullProgress) => void) | undefined,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => (err ? reject(err) : resolve()),
+      (message: ImageStreamMessage) => {
+        const report = tracker.handle(message);
+        if (report !== undefined) onProgress?.(report);
+      },
+    );
+  });
 }

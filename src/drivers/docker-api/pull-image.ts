@@ -8,7 +8,7 @@ import type Dockerode from "dockerode";
 import type { PullProgress } from "../../core/driver.js";
 import { EngineError, InterruptedError } from "../../core/errors.js";
 import { engineMessage } from "./classify-error.js";
-import { ImageStreamTracker, streamErrorMessage, type ImageStreamMessage } from "./image-stream.js";
+import { followImageStream, ImageStreamTracker, streamErrorMessage } from "./image-stream.js";
 import { registryAuthHeader } from "./registry-header.js";
 
 /**
@@ -38,16 +38,7 @@ export async function pullImage(
       ...(authconfig !== undefined && { authconfig }),
       ...(signal !== undefined && { abortSignal: signal }),
     });
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (err: Error | null) => (err ? reject(err) : resolve()),
-        (message: ImageStreamMessage) => {
-          const report = tracker.handle(message);
-          if (report !== undefined) onProgress?.(report);
-        },
-      );
-    });
+    await followImageStream(docker, stream, tracker, onProgress);
   } catch (err) {
     if (signal?.aborted === true) throw interrupted();
     throw pullError(image, engineMessage(err) ?? streamErrorMessage(err), fail(err, context));

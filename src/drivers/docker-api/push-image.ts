@@ -10,7 +10,7 @@ import type Dockerode from "dockerode";
 import type { PullProgress } from "../../core/driver.js";
 import { EngineError, InterruptedError } from "../../core/errors.js";
 import { engineMessage } from "./classify-error.js";
-import { ImageStreamTracker, streamErrorMessage, type ImageStreamMessage } from "./image-stream.js";
+import { followImageStream, ImageStreamTracker, streamErrorMessage } from "./image-stream.js";
 import { registryOfImage } from "./registry-auth.js";
 import { NO_CREDENTIALS, registryAuthHeader } from "./registry-header.js";
 
@@ -33,16 +33,7 @@ export async function pushImage(
       authconfig,
       ...(signal !== undefined && { abortSignal: signal }),
     });
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (err: Error | null) => (err ? reject(err) : resolve()),
-        (message: ImageStreamMessage) => {
-          const report = tracker.handle(message);
-          if (report !== undefined) onProgress?.(report);
-        },
-      );
-    });
+    await followImageStream(docker, stream, tracker, onProgress);
   } catch (err) {
     if (signal?.aborted === true) throw new InterruptedError(`interrupted pushing ${image}`);
     throw pushError(

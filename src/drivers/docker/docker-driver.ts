@@ -363,14 +363,6 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
     return first;
   }
 
-  pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    return this.engine.pullImage(image, onProgress);
-  }
-
-  push(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined> {
-    return this.engine.pushImage(image, onProgress);
-  }
-
   async build(
     spec: StackSpec,
     service: string,

@@ -424,15 +424,6 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
     }
   }
 
-  pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    // The engine talked to (a manager) pulls; every other node pulls when it starts a task.
-    return this.engine.pullImage(image, onProgress);
-  }
-
-  push(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined> {
-    return this.engine.pushImage(image, onProgress);
-  }
-
   async build(
     spec: StackSpec,
     service: string,
