@@ -1,6 +1,7 @@
 import type {
   EngineEvent,
   EngineInfo,
+  ImageRow,
   LockOptions,
   LockOwner,
   LogLine,
@@ -8,6 +9,8 @@ import type {
   StackLock,
   StackSummary,
 } from "../../core/driver.js";
+import type { ObservedContainer } from "../../core/replica.js";
+import { compareNames } from "../../model/naming.js";
 import { acquireStackLock, type LockStore } from "./stack-lock.js";
 
 /** The reads every Docker-API engine client answers the same way for its driver. */
@@ -27,6 +30,10 @@ export interface ReadingEngine {
   pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
   /** Pushes `image` into its registry; the digest the registry stored. */
   pushImage(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined>;
+  /** Id and size of image `reference` on this engine, or undefined when it is not there. */
+  imageInfo(
+    reference: string,
+  ): Promise<{ readonly id: string; readonly sizeBytes: number } | undefined>;
 }
 
 /**
@@ -67,6 +74,28 @@ export abstract class ApiDriver<E extends ReadingEngine> {
 
   push(image: string, onProgress?: (p: PullProgress) => void): Promise<string | undefined> {
     return this.engine.pushImage(image, onProgress);
+  }
+
+  /** The `stack images` rows of `replicas`: each image looked up once on this engine. */
+  protected async imageRows(replicas: readonly ObservedContainer[]): Promise<ImageRow[]> {
+    const info = new Map(
+      await Promise.all(
+        [...new Set(replicas.map((r) => r.image))].map(
+          async (image) => [image, await this.engine.imageInfo(image)] as const,
+        ),
+      ),
+    );
+    return [...replicas]
+      .sort((a, b) => compareNames(a.name, b.name))
+      .map((r) => {
+        const i = info.get(r.image);
+        return {
+          container: r.name,
+          service: r.service,
+          image: r.image,
+          ...(i !== undefined && { id: i.id, sizeBytes: i.sizeBytes }),
+        };
+      });
   }
 
   lock(stack: string, owner: LockOwner, options?: LockOptions): Promise<StackLock> {

@@ -327,25 +327,7 @@ export class DockerDriver extends ApiDriver<ContainerEngine> implements Driver {
 
   async images(stack: string): Promise<readonly ImageRow[]> {
     const observed = await this.engine.observe(stack);
-    const containers = [...observed.containers, ...(observed.oneOffs ?? [])];
-    const info = new Map(
-      await Promise.all(
-        [...new Set(containers.map((c) => c.image))].map(
-          async (image) => [image, await this.engine.imageInfo(image)] as const,
-        ),
-      ),
-    );
-    return containers
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((c) => {
-        const i = info.get(c.image);
-        return {
-          container: c.name,
-          service: c.service,
-          image: c.image,
-          ...(i !== undefined && { id: i.id, sizeBytes: i.sizeBytes }),
-        };
-      });
+    return this.imageRows([...observed.containers, ...(observed.oneOffs ?? [])]);
   }
 
   async waitExit(

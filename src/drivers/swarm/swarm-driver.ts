@@ -375,25 +375,7 @@ export class SwarmDriver extends ApiDriver<ServiceEngine> implements Driver {
   }
 
   async images(stack: string): Promise<readonly ImageRow[]> {
-    const tasks = await this.replicasWithOneOffs(stack);
-    const info = new Map(
-      await Promise.all(
-        [...new Set(tasks.map((t) => t.image))].map(
-          async (image) => [image, await this.engine.imageInfo(image)] as const,
-        ),
-      ),
-    );
-    return [...tasks]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((t) => {
-        const i = info.get(t.image);
-        return {
-          container: t.name,
-          service: t.service,
-          image: t.image,
-          ...(i !== undefined && { id: i.id, sizeBytes: i.sizeBytes }),
-        };
-      });
+    return this.imageRows(await this.replicasWithOneOffs(stack));
   }
 
   /** Polls the tasks (swarm has no wait): each one ends in complete, failed, shutdown or rejected. */
