@@ -107,19 +107,28 @@ export async function deployStack(options: DeployOptions): Promise<DeployResult>
   const driver = await options.driver();
   const { sink } = options;
   // Which engine answers (Docker, Podman), said the way the driver is, also when it does not
-  // answer (the user sees which address was tried); drivers keep the engine's identity, so
-  // preflight costs no second version call.
-  let product: string | undefined;
-  try {
-    ({ product } = await driver.ping());
-  } finally {
+  // answer (the user sees which address was tried). What the driver cannot do is refused
+  // first, without the engine where the driver needs none; drivers keep the engine's
+  // identity, so the ping after preflight costs no second version call.
+  const using = (product?: string) =>
     sink.emit({
       type: "info",
       message: `using the ${driver.name} driver (${driver.address}${product === undefined ? "" : `, ${product}`})`,
     });
+  let issues: Awaited<ReturnType<Driver["preflight"]>>;
+  try {
+    issues = await driver.preflight(spec);
+  } catch (error) {
+    using();
+    throw error;
   }
-  const issues = await driver.preflight(spec);
   if (issues.errors.length > 0) throw new SpecError(issues.errors);
+  let product: string | undefined;
+  try {
+    ({ product } = await driver.ping());
+  } finally {
+    using(product);
+  }
   const ignored = new Set(issues.ignoredSettings);
   const security = securityWarnings(spec).filter(
     (w) => !ignored.has((w.path ?? "").split(".").pop() ?? ""),
