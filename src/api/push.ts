@@ -3,7 +3,7 @@ import type { StackSpec } from "../model/types.js";
 import type { ProgressSink } from "../progress/events.js";
 import { imageProgressEvent } from "../progress/image-progress.js";
 import { SpecError } from "../stackfile/errors.js";
-import { builtImageName } from "../stackfile/normalise.js";
+import { builtImageName } from "../model/naming.js";
 import { transferImages, type TransferFailure } from "./transfer-images.js";
 
 /** What `stack push` asks for. */

@@ -34,3 +34,8 @@ export const STACK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** Image name of a service that has only `build:`: compose's `<project>-<service>`. */
+export function builtImageName(stack: string, service: string): string {
+  return `${stack}-${service}`;
+}

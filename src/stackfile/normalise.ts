@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { scopedName } from "../model/naming.js";
+import { builtImageName, scopedName } from "../model/naming.js";
 import { normaliseCommand } from "./canonical/command.js";
 import { normaliseDependsOn } from "./canonical/depends-on.js";
 import { normaliseEnvironment, normaliseLabels } from "./canonical/environment.js";
@@ -94,11 +94,6 @@ export interface NormaliseResult {
   readonly inactiveServices: ReadonlyMap<string, readonly string[]>;
   /** Services left out because a provider runs them (`provider:`). */
   readonly providerServices: ReadonlySet<string>;
-}
-
-/** Image name of a service that has only `build:`: compose's `<project>-<service>`. */
-export function builtImageName(stack: string, service: string): string {
-  return `${stack}-${service}`;
 }
 
 function durationOf(ctx: NormaliseContext, value: unknown, path: DocPath): number | undefined {

@@ -874,7 +874,7 @@ export class DockerEngine implements ContainerEngine {
     // dockerd samples twice itself; Podman 4.3 answers at once with an empty previous
     // sample, so the CPU share needs a second sample of our own, a second later.
     await sleep(1000, options.signal);
-    return toContainerStats(pairSamples(first, await read()));
+    return pairSamples(first, await read());
   }
 
   exec(id: string, options: ExecOptions): Promise<number> {

@@ -8,7 +8,10 @@
  * A stopped container answers with zeroed fields.
  *
  * Podman 4.3 answers `stream=false` at once, with `precpu_stats` all zero: the CPU share then
- * needs a second sample taken by the caller ({@link needsSecondSample}, {@link pairSamples});
+ * needs a second sample taken by the caller ({@link needsSecondSample}, {@link pairSamples}).
+ * Its `system_cpu_usage` is not the host's total CPU time (checked: it grew 0.78 s over
+ * 1.12 s of wall time on 2 cores, where dockerd's grows 2.24 s), so a pair is timed by the
+ * samples' own `read` times;
  * its `memory_stats` carry only `usage` and `limit`, so there memory includes the page cache.
  * A stopped container there answers 200 with an empty body.
  */
@@ -16,6 +19,8 @@ import type { ContainerStats } from "../../core/driver.js";
 
 /** The fields of a stats response this driver reads. */
 export interface RawContainerStats {
+  /** When the engine took the sample (RFC 3339 with nanoseconds). */
+  readonly read?: string;
   readonly cpu_stats?: {
     readonly cpu_usage?: {
       readonly total_usage?: number;
@@ -73,10 +78,27 @@ export function needsSecondSample(raw: RawContainerStats): boolean {
   );
 }
 
-/** `second` with `first`'s CPU sample as its previous one: what dockerd would have answered. */
-export function pairSamples(
-  first: RawContainerStats,
-  second: RawContainerStats,
-): RawContainerStats {
-  return { ...second, precpu_stats: first.cpu_stats ?? {} };
+/**
+ * The stats of `second` with the CPU share taken over the pair: the CPU time the container
+ * used between the two samples over the wall time between their `read` times (100 = one
+ * core, as `docker stats` counts). Without usable times it falls back to the engine's
+ * counters, as dockerd pairs them.
+ */
+export function pairSamples(first: RawContainerStats, second: RawContainerStats): ContainerStats {
+  const stats = toContainerStats({ ...second, precpu_stats: first.cpu_stats ?? {} });
+  const wallNs = readTimeNs(second.read) - readTimeNs(first.read);
+  const cpuNs =
+    (second.cpu_stats?.cpu_usage?.total_usage ?? 0) -
+    (first.cpu_stats?.cpu_usage?.total_usage ?? 0);
+  if (!(wallNs > 0) || cpuNs < 0) return stats;
+  return { ...stats, cpuPercent: (cpuNs / wallNs) * 100 };
+}
+
+/** Nanoseconds since the epoch of an RFC 3339 time with up to 9 decimals; NaN when not one. */
+function readTimeNs(time: string | undefined): number {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(time ?? "");
+  if (m === null) return Number.NaN;
+  const seconds = Date.parse(`${m[1]}${m[3]}`);
+  if (!Number.isFinite(seconds) || seconds <= 0) return Number.NaN;
+  return seconds * 1e6 + Number((m[2] ?? "").padEnd(9, "0"));
 }

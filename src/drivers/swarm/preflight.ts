@@ -1,5 +1,5 @@
 import type { SpecIssue, SpecWarning, StackSpec } from "../../model/types.js";
-import { builtImageName } from "../../stackfile/normalise.js";
+import { builtImageName } from "../../model/naming.js";
 import { unsupportedBuildSettings } from "../docker-api/build-options.js";
 import { swarmUnsupportedSettings } from "./service-spec.js";
 

@@ -46,7 +46,7 @@ import { swarmRunner } from "./run-operation.js";
 import type { ServiceEngine, SwarmObserveWants } from "./service-engine.js";
 import { SwarmEngine } from "./swarm-engine.js";
 import { withContextHashes } from "../../stackfile/build-context.js";
-import { builtImageName } from "../../stackfile/normalise.js";
+import { builtImageName } from "../../model/naming.js";
 import { buildConfigHash } from "../../model/config-hash.js";
 import { prepareSwarmImages } from "./prepare-images.js";
 import type { EncodedAuth } from "../docker-api/registry-header.js";

@@ -71,8 +71,34 @@ describe("a second sample (Podman answers without a previous one)", () => {
   });
 
   it("computes the share over the pair: 0.25 s of CPU in 2 s of two cores is 25%", () => {
-    expect(toContainerStats(pairSamples(first, second)).cpuPercent).toBeCloseTo(25);
+    expect(pairSamples(first, second).cpuPercent).toBeCloseTo(25);
     // Alone, the cumulative counters give a meaningless share.
     expect(toContainerStats(first).cpuPercent).toBeLessThan(1);
+  });
+
+  it("times the pair by the samples' read times, not Podman's system counter", () => {
+    // As Podman 4.3 answered for a replica limited to half a core: 557.5 ms of CPU between
+    // reads 1.122 s apart, while its system_cpu_usage grew only 783 ms.
+    const a = {
+      read: "2026-11-29T20:58:47.562255756Z",
+      cpu_stats: {
+        cpu_usage: { total_usage: 1_056_646_187 },
+        system_cpu_usage: 31_354_643_738_939,
+        online_cpus: 2,
+      },
+      precpu_stats: {},
+    };
+    const b = {
+      read: "2026-11-29T20:58:48.68438553Z",
+      cpu_stats: {
+        cpu_usage: { total_usage: 1_614_115_553 },
+        system_cpu_usage: 31_355_426_847_929,
+        online_cpus: 2,
+      },
+      precpu_stats: {},
+    };
+    expect(pairSamples(a, b).cpuPercent).toBeCloseTo(49.7, 1);
+    // The engine's counters alone would say 142%.
+    expect(toContainerStats({ ...b, precpu_stats: a.cpu_stats }).cpuPercent).toBeGreaterThan(100);
   });
 });
