@@ -6,7 +6,9 @@
  * `src/drivers/` knows which driver it talks to.
  */
 import type { MountSpec, SpecIssue, SpecWarning, StackSpec } from "../model/types.js";
-import type { ProgressSink } from "../progress/events.js";
+import type { LayerProgress, ProgressSink } from "../progress/events.js";
+
+export type { LayerProgress };
 import type { Operation, Plan } from "./operation.js";
 import type { ContainerState, HealthState, ObservedContainer } from "./replica.js";
 import type { RetryOptions } from "./retry-policy.js";
@@ -52,16 +54,6 @@ export interface PullProgress {
   readonly totalBytes?: number;
   /** The layer this report is about, when it is about one. */
   readonly layer?: LayerProgress;
-}
-
-/** One layer of an image being pulled or pushed, as the engine reports it. */
-export interface LayerProgress {
-  /** Short blob digest (12 hex), as the engine names the layer. */
-  readonly id: string;
-  /** `Downloading`, `Extracting`, `Pull complete`, `Pushing`, `Pushed`, `Already exists`, ... */
-  readonly status: string;
-  readonly currentBytes?: number;
-  readonly totalBytes?: number;
 }
 
 /** One log line of one replica. */

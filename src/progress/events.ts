@@ -1,4 +1,3 @@
-import type { LayerProgress } from "../core/driver.js";
 import type { Operation, Plan } from "../core/operation.js";
 
 /**
@@ -83,3 +82,13 @@ export const nullSink: ProgressSink = {
   emit() {},
   async close() {},
 };
+
+/** One layer of an image being pulled or pushed, as the engine reports it. */
+export interface LayerProgress {
+  /** Short blob digest (12 hex), as the engine names the layer. */
+  readonly id: string;
+  /** `Downloading`, `Extracting`, `Pull complete`, `Pushing`, `Pushed`, `Already exists`, ... */
+  readonly status: string;
+  readonly currentBytes?: number;
+  readonly totalBytes?: number;
+}

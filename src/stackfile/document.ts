@@ -1,5 +1,4 @@
 import type { SourcePos, SpecWarning } from "../model/types.js";
-import type { StackNameSource } from "./project-name.js";
 
 /** A path into a YAML/JSON document: mapping keys and sequence indexes. */
 export type DocPath = readonly (string | number)[];
@@ -42,3 +41,6 @@ export function formatPath(path: DocPath): string {
   }
   return out;
 }
+
+/** Where the stack name came from; decides where a bad name is reported. */
+export type StackNameSource = "command line" | "environment" | "file" | "directory";

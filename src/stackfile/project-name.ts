@@ -7,9 +7,9 @@ import { basename } from "node:path";
 import { STACK_NAME_PATTERN } from "../model/naming.js";
 import { interpolate, type VariableLookup } from "./interpolate.js";
 import type { MapNode } from "./yaml-source.js";
+import type { StackNameSource } from "./document.js";
 
-/** Where the stack name came from; decides where a bad name is reported. */
-export type StackNameSource = "command line" | "environment" | "file" | "directory";
+export type { StackNameSource };
 
 /** The variable compose reads the project name from, and sets for interpolation. */
 export const PROJECT_NAME_VARIABLE = "COMPOSE_PROJECT_NAME";
