@@ -10,9 +10,10 @@ import { InterruptedError } from "../core/errors.js";
 import { describeHolder, currentLockOwner } from "../core/lock-owner.js";
 import type { Plan } from "../core/operation.js";
 import type { SpecWarning, StackSpec } from "../model/types.js";
-import type { ProgressSink } from "../progress/events.js";
+import { nullSink, type ProgressSink } from "../progress/events.js";
 import { withContextHashes } from "../stackfile/build-context.js";
 import { formatIssue, SpecError } from "../stackfile/errors.js";
+import { withLoadDefaults } from "../stackfile/load-document.js";
 import { loadStack, type LoadStackOptions } from "../stackfile/load-stack.js";
 import { securityWarnings } from "./security-warnings.js";
 
@@ -21,7 +22,8 @@ export interface DeployOptions extends LoadStackOptions {
   readonly stack: string;
   /** Connected lazily, only after the input is valid (may ping to choose the driver). */
   readonly driver: () => Driver | Promise<Driver>;
-  readonly sink: ProgressSink;
+  /** Where progress goes; default nowhere (a library caller gets the result and errors). */
+  readonly sink?: ProgressSink;
   /** Print the plan and change nothing. */
   readonly dryRun?: boolean;
   /** Remove services no longer in the file. */
@@ -95,7 +97,8 @@ function withReplicas(spec: StackSpec, replicas: Readonly<Record<string, number>
  * readiness. Invalid input throws SpecError before the engine is contacted; what the driver
  * cannot do throws SpecError before anything changes.
  */
-export async function deployStack(options: DeployOptions): Promise<DeployResult> {
+export async function deployStack(given: DeployOptions): Promise<DeployResult> {
+  const options = { ...given, ...withLoadDefaults(given), sink: given.sink ?? nullSink };
   const { spec: loaded, warnings } = await loadStack(options);
   const scaled = options.replicas ? withReplicas(loaded, options.replicas) : loaded;
   // STACK_INGRESS_IMAGE picks the ingress proxy's image; build contexts are hashed once here

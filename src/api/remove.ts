@@ -3,14 +3,15 @@ import { InterruptedError } from "../core/errors.js";
 import { executePlan } from "../core/execute-plan.js";
 import { lockStack } from "./deploy.js";
 import type { StackSpec } from "../model/types.js";
-import type { ProgressSink } from "../progress/events.js";
+import { nullSink, type ProgressSink } from "../progress/events.js";
 
 export interface RemoveOptions {
   readonly driver: Driver;
   readonly stack: string;
   /** Also remove named volumes (data is lost). */
   readonly volumes: boolean;
-  readonly sink: ProgressSink;
+  /** Where progress goes; default nowhere. */
+  readonly sink?: ProgressSink;
   readonly parallel?: number;
   readonly signal?: AbortSignal;
   /**
@@ -57,7 +58,8 @@ function emptySpec(stack: string): StackSpec {
 export async function removeStack(
   options: RemoveOptions,
 ): Promise<{ ok: boolean; removed: number; interrupted?: boolean }> {
-  const { driver, stack, sink } = options;
+  const { driver, stack } = options;
+  const sink = options.sink ?? nullSink;
   const { timeoutSeconds } = options;
   if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds >= 0))
     throw new RangeError(`timeoutSeconds must be a number of seconds >= 0, got ${timeoutSeconds}`);

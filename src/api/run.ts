@@ -121,5 +121,5 @@ export async function runService(options: RunServiceOptions): Promise<number> {
     timeoutMs: _t,
     ...rest
   } = options;
-  return driver.run(spec, options.load.env, { ...rest, mounts });
+  return driver.run(spec, options.load.env ?? process.env, { ...rest, mounts });
 }

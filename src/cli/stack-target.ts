@@ -58,7 +58,7 @@ async function fileServices(
   load: LoadStackOptions,
   explicit: boolean,
 ): Promise<readonly string[] | undefined> {
-  if (!explicit && !(await defaultFilePresent(load.cwd))) return undefined;
+  if (!explicit && !(await defaultFilePresent(load.cwd ?? process.cwd()))) return undefined;
   const doc = await loadDocument({ ...load, services: [] });
   const services = (doc.value as { services?: unknown }).services;
   return typeof services === "object" && services !== null ? Object.keys(services) : [];

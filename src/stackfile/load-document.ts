@@ -20,15 +20,19 @@ import {
   type MapNode,
 } from "./yaml-source.js";
 
-/** What to load and where variables come from. */
+/**
+ * What to load and where variables come from. Every field has the command line's default:
+ * no files (the default names in `cwd`), no env files, `process.cwd()`, `process.env`.
+ */
 export interface LoadOptions {
-  /** Files as given with -c (repeatable, merged in order); "-" means stdin. Empty -> find defaults in cwd. */
-  readonly files: readonly string[];
-  /** --env-file paths (in order, later wins), relative to cwd. */
-  readonly envFiles: readonly string[];
-  readonly cwd: string;
-  /** Process environment (wins over .env and --env-file). */
-  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Files, merged in order (`-f`, repeatable); "-" means stdin. Empty: the default names in cwd. */
+  readonly files?: readonly string[];
+  /** Env files (`--env-file`, in order, later wins), relative to cwd. */
+  readonly envFiles?: readonly string[];
+  /** Where relative paths start; default `process.cwd()`. */
+  readonly cwd?: string;
+  /** Variables for interpolation (win over .env and env files); default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Reads stdin when a file is "-" (injected so tests need no real stdin). */
   readonly readStdin?: () => Promise<string>;
   /**
@@ -47,6 +51,21 @@ export interface LoadOptions {
   readonly services?: readonly string[];
 }
 
+/** {@link LoadOptions} with the command line's defaults filled in. */
+type ResolvedLoadOptions = LoadOptions &
+  Required<Pick<LoadOptions, "files" | "envFiles" | "cwd" | "env">>;
+
+/** `options` with every default filled in (see {@link LoadOptions}). */
+export function withLoadDefaults(options: LoadOptions): ResolvedLoadOptions {
+  return {
+    ...options,
+    files: options.files ?? [],
+    envFiles: options.envFiles ?? [],
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? process.env,
+  };
+}
+
 /** The name stdin gets in positions and messages. */
 export const STDIN_NAME = "<stdin>";
 
@@ -62,7 +81,10 @@ function readProblem(name: string, err: unknown): string {
   return `cannot read ${name}: ${err instanceof Error ? err.message : String(err)}`;
 }
 
-async function readSources(options: LoadOptions, given: readonly string[]): Promise<Source[]> {
+async function readSources(
+  options: ResolvedLoadOptions,
+  given: readonly string[],
+): Promise<Source[]> {
   const issues: SpecIssue[] = [];
   const sources: Source[] = [];
   let stdinUsed = false;
@@ -122,7 +144,7 @@ async function readSources(options: LoadOptions, given: readonly string[]): Prom
  * earlier env files.
  */
 async function loadEnvironment(
-  options: LoadOptions,
+  options: ResolvedLoadOptions,
   projectDir: string,
   issues: SpecIssue[],
 ): Promise<Record<string, string>> {
@@ -177,7 +199,8 @@ async function loadEnvironment(
  * `version:` are kept as written. Positions use paths relative to cwd for files under it,
  * and `<stdin>` for stdin.
  */
-export async function loadDocument(options: LoadOptions): Promise<LoadedDocument> {
+export async function loadDocument(input: LoadOptions): Promise<LoadedDocument> {
+  const options = withLoadDefaults(input);
   const warnings: SpecWarning[] = [];
   let given = options.files;
   if (given.length === 0) {

@@ -24,6 +24,23 @@ async function specError(promise: Promise<unknown>): Promise<SpecError> {
 const SIMPLE = "services:\n  web:\n    image: ${IMAGE:-nginx}\n    ports: ['${PORT:-8080}:80']\n";
 
 describe("loadStack", () => {
+  it("defaults as the command line does: the default file in cwd, variables from process.env", async () => {
+    const dir = project("defaults", { "compose.yaml": SIMPLE });
+    process.env["STACK_TEST_DEFAULT_PORT"] = "9090";
+    try {
+      const { spec } = await loadStack({ cwd: dir, stack: "d" });
+      expect(spec.services["web"]?.image).toBe("nginx");
+      const withEnv = project("defaults-env", {
+        "compose.yaml":
+          "services:\n  web:\n    image: x\n    ports: ['${STACK_TEST_DEFAULT_PORT}:80']\n",
+      });
+      const loaded = await loadStack({ cwd: withEnv });
+      expect(loaded.spec.services["web"]?.ports[0]?.published).toBe(9090);
+    } finally {
+      delete process.env["STACK_TEST_DEFAULT_PORT"];
+    }
+  });
+
   it("loads, interpolates, validates and normalises a file", async () => {
     const dir = project("Shop", { "stack.yml": SIMPLE });
     const { spec, warnings } = await loadStack({
